@@ -1,0 +1,51 @@
+# dl-lab: `make run` and `make test` do all set-up on a fresh machine.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+KEDRO := $(VENV)/bin/kedro
+STAMP := $(VENV)/.installed
+export KEDRO_DISABLE_TELEMETRY := true
+export DO_NOT_TRACK := 1
+export MPLBACKEND := Agg
+export PYTHONWARNINGS := ignore::UserWarning:omegaconf,ignore::DeprecationWarning
+
+.PHONY: install run test lint format mlflow-ui viz bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(KEDRO) run
+	@echo
+	@echo "Report and figures:  $(CURDIR)/data/08_reporting/"
+	@echo "MLflow runs:         sqlite:///$(CURDIR)/mlflow.db (artifacts in $(CURDIR)/mlruns/)"
+	@echo "Browse them with:    make mlflow-ui   (http://127.0.0.1:5000)"
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format src tests bench
+	$(VENV)/bin/ruff check --fix src tests bench
+
+mlflow-ui: $(STAMP)
+	$(VENV)/bin/mlflow ui --backend-store-uri sqlite:///mlflow.db --default-artifact-root ./mlruns --host 127.0.0.1 --port 5000
+
+viz: $(STAMP)
+	$(KEDRO) viz run --host 127.0.0.1
+
+bench: $(STAMP)
+	$(PY) bench/train_overhead.py
+
+clean:
+	rm -rf data/0*/[!.]* mlruns mlflow.db

@@ -1,0 +1,1 @@
+"""Data: sources, splits, preprocessing and augmentation (no Kedro, no MLflow)."""

@@ -1,0 +1,1 @@
+"""Plots and reports: figures are returned, never saved here (the catalog saves them)."""

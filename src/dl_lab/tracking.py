@@ -1,0 +1,166 @@
+"""The one module that talks to MLflow directly (DESIGN §5).
+
+kedro-mlflow owns the parent run of each ``kedro run`` and everything the catalog can
+log. What the catalog cannot do lives here: a nested child run per variant, the
+Lightning logger bound to that child, models with signatures, the run tags, and marking
+a run failed with a reason.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import mlflow
+from mlflow.tracking import MlflowClient
+
+PROJECT = "dl-lab"
+KEY_PACKAGES = ("torch", "torchvision", "lightning", "kedro", "mlflow", "numpy", "scikit-learn")
+
+
+def experiment_name(pipeline_names: list[str] | None) -> str:
+    """One experiment per pipeline: ``dl-lab/vision``; a plain ``kedro run`` is ``dl-lab/default``."""
+    names = [n for n in (pipeline_names or []) if n != "__default__"]
+    return f"{PROJECT}/{'+'.join(names) if names else 'default'}"
+
+
+def git_sha(cwd: Path | str = ".") -> str:
+    """The checked-out commit, with ``-dirty`` if the tree has changes; ``unknown`` outside git."""
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=cwd, capture_output=True, text=True, check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{sha}-dirty" if dirty else sha
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of the packages whose behaviour the numbers depend on, as tags."""
+    found = {}
+    for name in KEY_PACKAGES:
+        try:
+            found[f"version.{name}"] = version(name)
+        except PackageNotFoundError:
+            found[f"version.{name}"] = "absent"
+    return found
+
+
+def flatten(params: Mapping[str, Any], prefix: str = "", sep: str = ".") -> dict[str, Any]:
+    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}``; lists become their JSON text."""
+    flat: dict[str, Any] = {}
+    for key, value in params.items():
+        name = f"{prefix}{sep}{key}" if prefix else str(key)
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, name, sep))
+        elif isinstance(value, list | tuple):
+            flat[name] = json.dumps(list(value))
+        else:
+            flat[name] = value
+    return flat
+
+
+def set_tags(tags: Mapping[str, Any]) -> None:
+    """Tag the active run, if there is one."""
+    if mlflow.active_run() is not None:
+        mlflow.set_tags({k: str(v) for k, v in tags.items()})
+
+
+@contextmanager
+def child_run(run_name: str, tags: Mapping[str, Any], params: Mapping[str, Any]) -> Iterator[str]:
+    """A run nested under the active ``kedro run`` parent (or a top-level run without one).
+
+    Yields the run id. An exception inside marks the run FAILED with the reason as a tag.
+    """
+    parent = mlflow.active_run()
+    run = mlflow.start_run(
+        run_name=run_name,
+        nested=parent is not None,
+        experiment_id=parent.info.experiment_id if parent else None,
+    )
+    run_id = run.info.run_id
+    try:
+        mlflow.set_tags({k: str(v) for k, v in tags.items()})
+        mlflow.log_params(flatten(params))
+        yield run_id
+    except BaseException as err:
+        mlflow.set_tag("failure_reason", f"{type(err).__name__}: {err}"[:5000])
+        mlflow.end_run(status="FAILED")
+        raise
+    mlflow.end_run()
+
+
+@contextmanager
+def resume_run(run_id: str) -> Iterator[str]:
+    """Re-open a finished child run (to add evaluation results), then close it again."""
+    active = mlflow.active_run()
+    if active is not None and active.info.run_id == run_id:
+        yield run_id
+        return
+    mlflow.start_run(run_id=run_id, nested=active is not None)
+    try:
+        yield run_id
+    finally:
+        mlflow.end_run()
+
+
+def lightning_logger(run_id: str):
+    """A Lightning ``MLFlowLogger`` that writes into the existing run ``run_id``."""
+    from lightning.pytorch.loggers import MLFlowLogger
+
+    return MLFlowLogger(tracking_uri=mlflow.get_tracking_uri(), run_id=run_id, log_model=False)
+
+
+def log_metrics(run_id: str, metrics: Mapping[str, float], step: int | None = None) -> None:
+    """Log scalar metrics into ``run_id``."""
+    client = MlflowClient()
+    for key, value in metrics.items():
+        client.log_metric(run_id, key, float(value), step=step or 0)
+
+
+def log_figures(run_id: str, figures: Mapping[str, Any]) -> None:
+    """Log matplotlib figures into ``run_id`` as ``<name>.png``."""
+    client = MlflowClient()
+    for name, fig in figures.items():
+        client.log_figure(run_id, fig, f"{name}.png")
+
+
+def log_table(run_id: str, frame: Any, name: str) -> None:
+    """Log a pandas DataFrame as a CSV artifact."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        frame.to_csv(path, index=False)
+        MlflowClient().log_artifact(run_id, str(path))
+
+
+def log_file(run_id: str, path: Path | str, artifact_path: str | None = None) -> None:
+    """Log a file (e.g. a checkpoint) into ``run_id``."""
+    MlflowClient().log_artifact(run_id, str(path), artifact_path)
+
+
+def log_torch_model(run_id: str, model: Any, example_input: Any, name: str = "model") -> str:
+    """Log ``model`` with the pytorch flavour and a signature inferred from ``example_input``."""
+    import mlflow.pytorch
+    from mlflow.models import infer_signature
+
+    model = model.cpu().eval()
+    import torch
+
+    with torch.no_grad():
+        example_output = model(example_input).numpy()
+    signature = infer_signature(example_input.numpy(), example_output)
+    with resume_run(run_id):
+        info = mlflow.pytorch.log_model(
+            model, name=name, signature=signature, input_example=example_input[:2].numpy()
+        )
+    return info.model_uri

@@ -1,0 +1,1 @@
+"""Training: LightningModules per task, regularizers, optimizers, callbacks, trainer factory."""

@@ -1,0 +1,49 @@
+"""Callbacks: per-epoch history, wall time per epoch, and a stop on non-finite loss."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import lightning.pytorch as pl
+
+HISTORY_KEYS = ("train_loss", "train_acc", "val_loss", "val_acc")
+
+
+class NonFiniteLossError(RuntimeError):
+    """The training loss became NaN or Inf; the run is stopped and marked failed."""
+
+
+class HistoryCallback(pl.Callback):
+    """Collects the per-epoch metrics and epoch wall times into ``self.rows``."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, float]] = []
+        self._start = 0.0
+
+    def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._start = time.perf_counter()
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if trainer.sanity_checking:
+            return
+        metrics = trainer.callback_metrics
+        row = {"epoch": trainer.current_epoch + 1, "epoch_time_s": time.perf_counter() - self._start}
+        row.update({k: float(metrics[k]) for k in HISTORY_KEYS if k in metrics})
+        self.rows.append(row)
+
+
+class NonFiniteLossGuard(pl.Callback):
+    """Raises ``NonFiniteLossError`` at the end of an epoch whose mean train loss is NaN/Inf.
+
+    Checking once per epoch (not per step) avoids a device sync in the hot loop.
+    """
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        loss = trainer.callback_metrics.get("train_loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            lr = trainer.optimizers[0].param_groups[0]["lr"] if trainer.optimizers else "?"
+            raise NonFiniteLossError(
+                f"train_loss became {float(loss)} in epoch {trainer.current_epoch + 1} "
+                f"(learning rate {lr}); lower the learning rate or set gradient_clip_val"
+            )
