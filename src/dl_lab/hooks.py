@@ -18,15 +18,15 @@ class ExperimentPerPipelineHook:
     """Points kedro-mlflow at the experiment ``dl-lab/<pipeline>`` before it opens the run."""
 
     def __init__(self) -> None:
-        self._mlflow_config: Any = None
+        self._context: Any = None
 
     @hook_impl
     def after_context_created(self, context: Any) -> None:
-        self._mlflow_config = getattr(context, "mlflow", None)
+        self._context = context  # kedro-mlflow attaches its config (``context.mlflow``) after us
 
     @hook_impl
     def before_pipeline_run(self, run_params: dict[str, Any]) -> None:
-        config = self._mlflow_config
+        config = getattr(self._context, "mlflow", None)
         if config is None:
             return
         config.tracking.experiment.name = tracking.experiment_name(run_params.get("pipeline_names"))
@@ -39,7 +39,10 @@ class RunTagsHook:
 
     @hook_impl
     def before_pipeline_run(self, run_params: dict[str, Any], catalog: Any) -> None:
-        tags = {"git_sha": tracking.git_sha(run_params.get("project_path", ".")), "env": run_params.get("env") or "local"}
+        tags = {
+            "git_sha": tracking.git_sha(run_params.get("project_path", ".")),
+            "env": run_params.get("env") or "local",
+        }
         tags.update(tracking.package_versions())
         if "params:seed" in catalog:
             tags["seed"] = catalog.load("params:seed")

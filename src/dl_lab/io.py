@@ -17,7 +17,9 @@ from kedro.io import AbstractDataset, DatasetError
 class TorchDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
     """A dict of tensors and plain values in one ``.pt`` file."""
 
-    def __init__(self, filepath: str, produced_by: str | None = None, metadata: dict | None = None) -> None:
+    def __init__(
+        self, filepath: str, produced_by: str | None = None, metadata: dict | None = None
+    ) -> None:
         self._filepath = PurePosixPath(filepath)
         self._produced_by = produced_by
         self.metadata = metadata
@@ -25,12 +27,18 @@ class TorchDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
     def load(self) -> dict[str, Any]:
         path = Path(self._filepath)
         if not path.is_file():
-            hint = f"; run `kedro run --pipeline {self._produced_by}` first" if self._produced_by else ""
+            hint = (
+                f"; run `kedro run --pipeline {self._produced_by}` first"
+                if self._produced_by
+                else ""
+            )
             raise DatasetError(f"{path} does not exist{hint}")
         try:
             return torch.load(path, map_location="cpu", weights_only=True)
         except Exception as err:  # torch raises many types for a damaged file
-            raise DatasetError(f"{path} is not a readable torch file ({type(err).__name__}: {err})") from err
+            raise DatasetError(
+                f"{path} is not a readable torch file ({type(err).__name__}: {err})"
+            ) from err
 
     def save(self, data: dict[str, Any]) -> None:
         path = Path(self._filepath)

@@ -6,13 +6,16 @@ from kedro_mlflow.framework.hooks import MlflowHook
 from dl_lab.hooks import ExperimentPerPipelineHook, RunTagsHook
 
 # kedro-mlflow is registered here rather than through its entry point so that the order
-# is explicit: pluggy calls the hook registered last first, so our hooks name the
-# experiment before kedro-mlflow opens the parent run in it.
-DISABLE_HOOKS_FOR_PLUGINS = ("kedro-mlflow", "kedro_mlflow")
-HOOKS = (MlflowHook(), RunTagsHook(), ExperimentPerPipelineHook())
+# is explicit. pluggy calls the hook registered last first, so for before_pipeline_run the
+# experiment is named, then kedro-mlflow opens the parent run in it, then the run is tagged.
+DISABLE_HOOKS_FOR_PLUGINS = ("kedro_mlflow",)
+HOOKS = (RunTagsHook(), MlflowHook(), ExperimentPerPipelineHook())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
+    # conf/test and conf/full override single keys deep inside a block (epochs, sizes),
+    # so parameters merge key by key rather than replacing whole top-level blocks.
+    "merge_strategy": {"parameters": "soft"},
 }

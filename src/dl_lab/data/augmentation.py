@@ -46,7 +46,9 @@ def build_augmentation(spec: AugmentationSpec, image_size: tuple[int, int]) -> v
     """The ``v2.Compose`` that ``spec`` describes (identity when nothing is enabled)."""
     steps: list[torch.nn.Module] = []
     if spec.rotation_degrees or spec.translate:
-        steps.append(v2.RandomAffine(degrees=spec.rotation_degrees, translate=(spec.translate,) * 2))
+        steps.append(
+            v2.RandomAffine(degrees=spec.rotation_degrees, translate=(spec.translate,) * 2)
+        )
     if spec.crop_padding:
         steps.append(v2.RandomCrop(image_size, padding=spec.crop_padding))
     if spec.horizontal_flip:

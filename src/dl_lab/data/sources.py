@@ -121,9 +121,30 @@ def load_cifar10(root: Path | str = "data/01_raw", download: bool = False) -> Im
     )
 
 
-def load_images(name: str, root: Path | str = "data/01_raw", download: bool = False) -> ImageSet:
-    """Load the image set registered as ``name``; unknown names list the allowed ones."""
+def subsample(data: ImageSet, size: int, seed: int) -> ImageSet:
+    """A stratified subsample of ``size`` images (class proportions kept)."""
+    from sklearn.model_selection import train_test_split
+
+    if size >= len(data.labels):
+        return data
+    keep, _ = train_test_split(
+        np.arange(len(data.labels)), train_size=size, stratify=data.labels, random_state=seed
+    )
+    keep = np.sort(keep)
+    return ImageSet(data.name, data.images[keep], data.labels[keep], data.classes, data.pixel_max)
+
+
+def load_images(
+    name: str,
+    root: Path | str = "data/01_raw",
+    download: bool = False,
+    limit: int | None = None,
+    seed: int = 0,
+) -> ImageSet:
+    """Load the image set registered as ``name`` (optionally a stratified subsample)."""
     data = SOURCES.build(name, root=root, download=download)
+    if limit is not None:
+        data = subsample(data, limit, seed)
     if not np.isfinite(data.images).all():
         bad = int((~np.isfinite(data.images)).any(axis=(1, 2, 3)).sum())
         raise ValueError(f"{name}: {bad} images contain NaN or Inf values")

@@ -41,13 +41,23 @@ class LeNet5(nn.Module):
         w = _conv_out(_conv_out(width, 5, pad) // 2, 5) // 2
         norm = (lambda c: nn.BatchNorm2d(c)) if batch_norm else (lambda c: nn.Identity())
         self.features = nn.Sequential(
-            nn.Conv2d(in_channels, 6, 5, padding=pad), norm(6), act(), pool(2),  # C1, S2
-            nn.Conv2d(6, 16, 5), norm(16), act(), pool(2),  # C3, S4
+            nn.Conv2d(in_channels, 6, 5, padding=pad),
+            norm(6),
+            act(),
+            pool(2),  # C1, S2
+            nn.Conv2d(6, 16, 5),
+            norm(16),
+            act(),
+            pool(2),  # C3, S4
         )
         self.classifier = nn.Sequential(
             nn.Flatten(),  # (B, 16, h, w) -> (B, 16*h*w)
-            nn.Linear(16 * h * w, 120), act(), nn.Dropout(dropout),  # C5
-            nn.Linear(120, 84), act(), nn.Dropout(dropout),  # F6
+            nn.Linear(16 * h * w, 120),
+            act(),
+            nn.Dropout(dropout),  # C5
+            nn.Linear(120, 84),
+            act(),
+            nn.Dropout(dropout),  # F6
             nn.Linear(84, num_classes),
         )
 

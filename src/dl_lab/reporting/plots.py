@@ -28,7 +28,9 @@ def plot_class_balance(table: pd.DataFrame) -> Figure:
     return fig
 
 
-def plot_learning_curves(history: pd.DataFrame, title: str = "", best_epoch: int | None = None) -> Figure:
+def plot_learning_curves(
+    history: pd.DataFrame, title: str = "", best_epoch: int | None = None
+) -> Figure:
     """Train and validation loss and accuracy per epoch; the best epoch marked."""
     fig = Figure(figsize=(10, 4), layout="constrained")
     for ax, metric in zip(fig.subplots(1, 2), ("loss", "acc"), strict=True):
@@ -57,8 +59,15 @@ def plot_confusion_matrix(confusion: np.ndarray, classes: list[str], title: str 
     ax.set_ylabel("true")
     threshold = confusion.max() / 2
     for (i, j), count in np.ndenumerate(confusion):
-        ax.text(j, i, int(count), ha="center", va="center", fontsize=7,
-                color="white" if count > threshold else "black")
+        ax.text(
+            j,
+            i,
+            int(count),
+            ha="center",
+            va="center",
+            fontsize=7,
+            color="white" if count > threshold else "black",
+        )
     fig.colorbar(image, ax=ax)
     ax.set_title(title or "Confusion matrix (test split)")
     return fig

@@ -28,7 +28,10 @@ class HistoryCallback(pl.Callback):
         if trainer.sanity_checking:
             return
         metrics = trainer.callback_metrics
-        row = {"epoch": trainer.current_epoch + 1, "epoch_time_s": time.perf_counter() - self._start}
+        row = {
+            "epoch": trainer.current_epoch + 1,
+            "epoch_time_s": time.perf_counter() - self._start,
+        }
         row.update({k: float(metrics[k]) for k in HISTORY_KEYS if k in metrics})
         self.rows.append(row)
 

@@ -50,8 +50,12 @@ class ClassificationModule(pl.LightningModule):
         self.max_norm = max_norm
         metric = lambda: torchmetrics.Accuracy(task="multiclass", num_classes=num_classes)  # noqa: E731
         self.train_acc, self.val_acc, self.test_acc = metric(), metric(), metric()
-        self.test_f1 = torchmetrics.F1Score(task="multiclass", num_classes=num_classes, average="macro")
-        self.test_confusion = torchmetrics.ConfusionMatrix(task="multiclass", num_classes=num_classes)
+        self.test_f1 = torchmetrics.F1Score(
+            task="multiclass", num_classes=num_classes, average="macro"
+        )
+        self.test_confusion = torchmetrics.ConfusionMatrix(
+            task="multiclass", num_classes=num_classes
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(self.standardize(x))

@@ -36,7 +36,9 @@ class FitResult:
     run_id: str
 
 
-def build_module(model_input: dict[str, Any], variant: VariantSpec, augmentation: AugmentationSpec) -> ClassificationModule:
+def build_module(
+    model_input: dict[str, Any], variant: VariantSpec, augmentation: AugmentationSpec
+) -> ClassificationModule:
     """The LightningModule for ``variant`` on the shapes and classes of ``model_input``."""
     channels, height, width = model_input["x_train"].shape[1:]
     num_classes = len(model_input["classes"])
@@ -64,13 +66,17 @@ def build_module(model_input: dict[str, Any], variant: VariantSpec, augmentation
     )
 
 
-def build_trainer(cfg: TrainerConfig, checkpoint_dir: Path, logger: Any, history: HistoryCallback) -> pl.Trainer:
+def build_trainer(
+    cfg: TrainerConfig, checkpoint_dir: Path, logger: Any, history: HistoryCallback
+) -> pl.Trainer:
     """A Trainer with early stopping, best/last checkpoints and no per-step chatter."""
     callbacks: list[pl.Callback] = [history, NonFiniteLossGuard()]
     es = cfg.early_stopping
     if es.enabled:
         mode = "min" if es.monitor == "val_loss" else "max"
-        callbacks.append(EarlyStopping(es.monitor, patience=es.patience, min_delta=es.min_delta, mode=mode))
+        callbacks.append(
+            EarlyStopping(es.monitor, patience=es.patience, min_delta=es.min_delta, mode=mode)
+        )
     callbacks.append(
         ModelCheckpoint(
             dirpath=checkpoint_dir,
@@ -99,7 +105,9 @@ def build_trainer(cfg: TrainerConfig, checkpoint_dir: Path, logger: Any, history
     )
 
 
-def splits_of(model_input: dict[str, Any], names: tuple[str, ...] = ("train", "val", "test")) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+def splits_of(
+    model_input: dict[str, Any], names: tuple[str, ...] = ("train", "val", "test")
+) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
     """``{"train": (x, y), ...}`` from a model-input bundle."""
     return {s: (model_input[f"x_{s}"], model_input[f"y_{s}"]) for s in names}
 
@@ -134,8 +142,12 @@ def fit_classifier(
 
     with tracking.child_run(run_name, tags, params) as run_id:
         history = HistoryCallback()
-        trainer = build_trainer(trainer_cfg, checkpoint_dir, tracking.lightning_logger(run_id), history)
-        datamodule = TensorDataModule(splits_of(model_input, ("train", "val")), trainer_cfg.batch_size, seed)
+        trainer = build_trainer(
+            trainer_cfg, checkpoint_dir, tracking.lightning_logger(run_id), history
+        )
+        datamodule = TensorDataModule(
+            splits_of(model_input, ("train", "val")), trainer_cfg.batch_size, seed
+        )
         started = time.perf_counter()
         trainer.fit(module, datamodule=datamodule, ckpt_path=resume_from)
         wall = time.perf_counter() - started
@@ -175,11 +187,16 @@ def _summarize(history: pd.DataFrame, monitor: str) -> dict[str, float]:
     }
 
 
-def evaluate_classifier(module: ClassificationModule, model_input: dict[str, Any], accelerator: str = "auto") -> tuple[dict[str, float], np.ndarray]:
+def evaluate_classifier(
+    module: ClassificationModule, model_input: dict[str, Any], accelerator: str = "auto"
+) -> tuple[dict[str, float], np.ndarray]:
     """Test-split loss, accuracy and macro-F1, and the confusion matrix (rows: true class)."""
     module.test_confusion.reset()
     trainer = pl.Trainer(
-        accelerator=accelerator, devices=1, logger=False, enable_progress_bar=False,
+        accelerator=accelerator,
+        devices=1,
+        logger=False,
+        enable_progress_bar=False,
         enable_model_summary=False,
     )
     datamodule = TensorDataModule(splits_of(model_input, ("test",)), batch_size=512, seed=0)

@@ -17,9 +17,9 @@ from dl_lab.pipelines.data_processing.params import IngestParams, SplitParams
 from dl_lab.reporting.plots import plot_class_balance
 
 
-def ingest_images(params: IngestParams) -> ImageSet:
+def ingest_images(params: IngestParams, seed: int) -> ImageSet:
     """Load the image set named in the parameters."""
-    return load_images(params.dataset, root=params.root, download=params.download)
+    return load_images(params.dataset, params.root, params.download, params.limit, seed)
 
 
 def split_data(images: ImageSet, params: SplitParams, seed: int) -> pd.DataFrame:
@@ -34,7 +34,9 @@ def _indices(split_indices: pd.DataFrame) -> dict[str, np.ndarray]:
     return {s: split_indices.loc[split_indices["split"] == s, "index"].to_numpy() for s in SPLITS}
 
 
-def preprocess_images(images: ImageSet, split_indices: pd.DataFrame, seed: int) -> tuple[dict[str, Any], dict[str, Any]]:
+def preprocess_images(
+    images: ImageSet, split_indices: pd.DataFrame, seed: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Scale to [0, 1]; standardization statistics from the training split only."""
     indices = _indices(split_indices)
     scaled = images.images / images.pixel_max  # (N, C, H, W) in [0, 1]
@@ -57,7 +59,9 @@ def preprocess_images(images: ImageSet, split_indices: pd.DataFrame, seed: int) 
     return bundle, manifest
 
 
-def report_class_balance(images: ImageSet, split_indices: pd.DataFrame) -> tuple[pd.DataFrame, Figure, float]:
+def report_class_balance(
+    images: ImageSet, split_indices: pd.DataFrame
+) -> tuple[pd.DataFrame, Figure, float]:
     """Per-split class counts and proportions, a bar plot, and the largest deviation."""
     labels = images.labels
     overall = np.bincount(labels, minlength=len(images.classes)) / len(labels)
@@ -65,8 +69,15 @@ def report_class_balance(images: ImageSet, split_indices: pd.DataFrame) -> tuple
     for split, idx in _indices(split_indices).items():
         counts = np.bincount(labels[idx], minlength=len(images.classes))
         for cls, count in enumerate(counts):
-            rows.append({"split": split, "class": images.classes[cls], "count": int(count),
-                         "proportion": count / len(idx), "overall_proportion": overall[cls]})
+            rows.append(
+                {
+                    "split": split,
+                    "class": images.classes[cls],
+                    "count": int(count),
+                    "proportion": count / len(idx),
+                    "overall_proportion": overall[cls],
+                }
+            )
     table = pd.DataFrame(rows)
     table["deviation"] = (table["proportion"] - table["overall_proportion"]).abs()
     return table, plot_class_balance(table), float(table["deviation"].max())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dl_lab.data.sources import SOURCES
 from dl_lab.data.splits import check_ratios
@@ -18,6 +18,7 @@ class IngestParams(BaseModel):
     dataset: str = "mnist_5k"
     root: str = "data/01_raw"
     download: bool = False
+    limit: int | None = Field(None, ge=20, description="stratified subsample size (tests)")
 
     @field_validator("dataset")
     @classmethod

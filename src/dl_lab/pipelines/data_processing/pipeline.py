@@ -14,7 +14,12 @@ from dl_lab.pipelines.data_processing.nodes import (
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
-            Node(ingest_images, "params:data_processing.ingest", "raw_images", name="ingest_images"),
+            Node(
+                ingest_images,
+                ["params:data_processing.ingest", "params:seed"],
+                "raw_images",
+                name="ingest_images",
+            ),
             Node(
                 split_data,
                 ["raw_images", "params:data_processing.split", "params:seed"],
