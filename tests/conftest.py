@@ -26,10 +26,16 @@ class KedroProject:
         environ.pop("MLFLOW_TRACKING_URI", None)
         done = subprocess.run(
             [str(KEDRO), "run", "--env", env, *args],
-            cwd=self.path, env=environ, capture_output=True, text=True, timeout=1500,
+            cwd=self.path,
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=1500,
         )
         if check and done.returncode != 0:
-            pytest.fail(f"kedro run {' '.join(args)} failed:\n{done.stdout[-6000:]}\n{done.stderr[-6000:]}")
+            pytest.fail(
+                f"kedro run {' '.join(args)} failed:\n{done.stdout[-6000:]}\n{done.stderr[-6000:]}"
+            )
         return done
 
     @property
@@ -38,16 +44,26 @@ class KedroProject:
 
 
 def make_project_copy(dest: Path) -> KedroProject:
-    """Copy what `kedro run` needs; the package itself is the installed (editable) one."""
+    """Copy what `kedro run` needs: pyproject, conf (without local), src, empty data layers."""
     dest.mkdir(parents=True, exist_ok=True)
     for name in ("pyproject.toml", ".telemetry"):
         if (ROOT / name).exists():
             shutil.copy(ROOT / name, dest / name)
     shutil.copytree(ROOT / "conf", dest / "conf", ignore=shutil.ignore_patterns("local"))
     (dest / "conf" / "local").mkdir(exist_ok=True)
-    (dest / "src").symlink_to(ROOT / "src")
-    for layer in ("01_raw", "02_intermediate", "03_primary", "04_feature",
-                  "05_model_input", "06_models", "07_model_output", "08_reporting"):
+    shutil.copytree(
+        ROOT / "src", dest / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+    )
+    for layer in (
+        "01_raw",
+        "02_intermediate",
+        "03_primary",
+        "04_feature",
+        "05_model_input",
+        "06_models",
+        "07_model_output",
+        "08_reporting",
+    ):
         (dest / "data" / layer).mkdir(parents=True, exist_ok=True)
     return KedroProject(dest)
 

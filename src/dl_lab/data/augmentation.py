@@ -57,7 +57,7 @@ def build_augmentation(spec: AugmentationSpec, image_size: tuple[int, int]) -> v
         steps.append(v2.GaussianNoise(sigma=spec.noise_std, clip=True))
     if spec.erasing:
         steps.append(v2.RandomErasing(p=spec.erasing))
-    return v2.Compose(steps)
+    return v2.Compose(steps or [v2.Identity()])
 
 
 class BatchAugmenter(torch.nn.Module):
