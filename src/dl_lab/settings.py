@@ -1,5 +1,7 @@
 """Kedro settings for dl-lab."""
 
+import warnings
+
 from kedro.config import OmegaConfigLoader
 from kedro_mlflow.framework.hooks import MlflowHook
 
@@ -8,6 +10,12 @@ from dl_lab.hooks import ExperimentPerPipelineHook, RunTagsHook
 # kedro-mlflow is registered here rather than through its entry point so that the order
 # is explicit. pluggy calls the hook registered last first, so for before_pipeline_run the
 # experiment is named, then kedro-mlflow opens the parent run in it, then the run is tagged.
+# Noise that says nothing about a run: a deprecation inside kedro/kedro-mlflow's own resolver
+# registration, and Lightning's advice to add DataLoader workers (our batches are slices
+# of in-memory tensors; workers would only add copies).
+warnings.filterwarnings("ignore", message=".*register_new_resolver", category=UserWarning)
+warnings.filterwarnings("ignore", message=".*does not have many workers", category=UserWarning)
+
 DISABLE_HOOKS_FOR_PLUGINS = ("kedro_mlflow",)
 HOOKS = (RunTagsHook(), MlflowHook(), ExperimentPerPipelineHook())
 

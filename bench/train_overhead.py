@@ -1,0 +1,114 @@
+"""Per-epoch cost of dl-lab's training path against a plain PyTorch loop.
+
+Same LeNet-5, same in-memory mnist_5k tensors, same batch size, optimizer and
+validation pass. Both run in this one process and alternate epoch by epoch: a callback
+runs one plain epoch after each Lightning epoch, so machine load hits both alike. The
+dl-lab side is exactly what ``fit_classifier`` runs: ``build_module`` + ``build_trainer``
+(early stopping, checkpointing, the MLflow logger into a scratch sqlite store).
+
+    .venv/bin/python bench/train_overhead.py --epochs 7 --batch-size 64
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import lightning.pytorch as pl
+import numpy as np
+import torch
+import torch.nn.functional as F
+from lightning.pytorch.loggers import MLFlowLogger
+
+from dl_lab.data.augmentation import AugmentationSpec
+from dl_lab.data.preprocess import channel_stats
+from dl_lab.data.sources import load_images
+from dl_lab.data.splits import split_stratified
+from dl_lab.training.callbacks import HistoryCallback
+from dl_lab.training.config import EarlyStoppingConfig, TrainerConfig, VariantSpec
+from dl_lab.training.datamodule import TensorDataModule
+from dl_lab.training.fit import build_module, build_trainer, splits_of
+
+
+def model_input(seed: int) -> dict:
+    data = load_images("mnist_5k")
+    parts = split_stratified(data.labels, (0.8, 0.1, 0.1), seed)
+    scaled = data.images / data.pixel_max
+    mean, std = channel_stats(scaled[parts["train"]])
+    bundle = {"mean": torch.from_numpy(mean), "std": torch.from_numpy(std), "classes": data.classes}
+    for split, idx in parts.items():
+        bundle[f"x_{split}"] = torch.from_numpy(np.ascontiguousarray(scaled[idx]))
+        bundle[f"y_{split}"] = torch.from_numpy(data.labels[idx])
+    return bundle
+
+
+class PlainEpochs(pl.Callback):
+    """After each Lightning epoch, one epoch of a plain loop on its own copy of the model."""
+
+    def __init__(self, module, bundle: dict, batch_size: int, seed: int) -> None:
+        self.net = module.inference_model()  # standardize + LeNet-5, a separate copy below
+        self.net.load_state_dict(module.inference_model().state_dict())
+        self.optimizer = torch.optim.Adam(self.net.parameters(), lr=1e-3)
+        self.x, self.y = bundle["x_train"], bundle["y_train"]
+        self.xv, self.yv = bundle["x_val"], bundle["y_val"]
+        self.batch_size = batch_size
+        self.generator = torch.Generator().manual_seed(seed)
+        self.times: list[float] = []
+
+    def on_train_epoch_end(self, trainer, pl_module) -> None:
+        start = time.perf_counter()
+        self.net.train()
+        order = torch.randperm(len(self.y), generator=self.generator)
+        for batch in order.split(self.batch_size):
+            loss = F.cross_entropy(self.net(self.x[batch]), self.y[batch])
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+        self.net.eval()
+        with torch.no_grad():
+            for xb, yb in zip(self.xv.split(512), self.yv.split(512), strict=True):
+                logits = self.net(xb)
+                F.cross_entropy(logits, yb)
+                (logits.argmax(1) == yb).float().mean()
+        self.times.append(time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=7)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args()
+
+    pl.seed_everything(args.seed, verbose=False)
+    bundle = model_input(args.seed)
+    variant = VariantSpec(architecture="lenet5", model={"style": "modern"})
+    cfg = TrainerConfig(
+        max_epochs=args.epochs,
+        batch_size=args.batch_size,
+        early_stopping=EarlyStoppingConfig(patience=10**6),
+    )
+    module = build_module(bundle, variant, AugmentationSpec())
+    history = HistoryCallback()
+    plain = PlainEpochs(module, bundle, args.batch_size, args.seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        logger = MLFlowLogger(experiment_name="bench", tracking_uri=f"sqlite:///{tmp}/bench.db")
+        trainer = build_trainer(cfg, Path(tmp) / "ckpt", logger, history)
+        trainer.callbacks.insert(trainer.callbacks.index(history) + 1, plain)
+        datamodule = TensorDataModule(splits_of(bundle, ("train", "val")), args.batch_size, args.seed)
+        trainer.fit(module, datamodule=datamodule)
+
+    ours = [row["epoch_time_s"] for row in history.rows][1:]  # first epoch: warm-up
+    theirs = plain.times[1:]
+    ratio = statistics.median(ours) / statistics.median(theirs)
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, batch {args.batch_size}")
+    print(f"dl-lab epoch s  : {' '.join(f'{t:.3f}' for t in ours)}  median {statistics.median(ours):.3f}")
+    print(f"plain  epoch s  : {' '.join(f'{t:.3f}' for t in theirs)}  median {statistics.median(theirs):.3f}")
+    print(f"ratio dl-lab / plain (median): {ratio:.3f}")
+
+
+if __name__ == "__main__":
+    main()
