@@ -1,0 +1,1 @@
+"""Analysis: fit diagnosis, bias-variance, gradient flow, conv arithmetic and statistics."""
