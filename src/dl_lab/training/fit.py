@@ -5,6 +5,7 @@ from __future__ import annotations
 import resource
 import shutil
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,9 @@ from dl_lab.training.classification import ClassificationModule, Standardize
 from dl_lab.training.config import TrainerConfig, VariantSpec
 from dl_lab.training.datamodule import TensorDataModule
 from dl_lab.training.regularizers import WeightPenalty
+
+# Metrics are logged per epoch only, so Lightning's per-step logging interval is moot.
+warnings.filterwarnings("ignore", message=".*smaller than the logging interval")
 
 
 @dataclass
