@@ -73,7 +73,7 @@ class ClassificationModule(pl.LightningModule):
         total = loss
         for penalty in self.penalties:
             total = total + penalty(self.net)
-        self.train_acc(logits, y)
+        self.train_acc.update(logits, y)  # update only: no per-batch accuracy computed
         self.log("train_loss", loss, on_step=False, on_epoch=True)
         self.log("train_acc", self.train_acc, on_step=False, on_epoch=True)
         return total
@@ -84,14 +84,14 @@ class ClassificationModule(pl.LightningModule):
 
     def validation_step(self, batch, batch_idx: int) -> None:
         loss, logits, y = self.model_step(batch)
-        self.val_acc(logits, y)
+        self.val_acc.update(logits, y)
         self.log("val_loss", loss, on_step=False, on_epoch=True)
         self.log("val_acc", self.val_acc, on_step=False, on_epoch=True)
 
     def test_step(self, batch, batch_idx: int) -> None:
         loss, logits, y = self.model_step(batch)
-        self.test_acc(logits, y)
-        self.test_f1(logits, y)
+        self.test_acc.update(logits, y)
+        self.test_f1.update(logits, y)
         self.test_confusion.update(logits, y)
         self.log("test_loss", loss, on_step=False, on_epoch=True)
         self.log("test_acc", self.test_acc, on_step=False, on_epoch=True)
