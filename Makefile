@@ -13,7 +13,6 @@ export PYTHONWARNINGS := ignore::UserWarning:omegaconf,ignore::DeprecationWarnin
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[dev]"
 	touch $(STAMP)
 
