@@ -167,3 +167,85 @@ def log_torch_model(run_id: str, model: Any, example_input: Any, name: str = "mo
             model, name=name, signature=signature, input_example=example_input[:2].numpy()
         )
     return info.model_uri
+
+
+# --- Re-opened parent runs and the Model Registry (tuning, retraining, inference) ---
+
+
+def _reusable_run(run_id: str | None) -> bool:
+    """Whether ``run_id`` is a live run in this store and in the active run's experiment."""
+    if not run_id:
+        return False
+    try:
+        run = MlflowClient().get_run(run_id)
+    except mlflow.exceptions.MlflowException:
+        return False
+    active = mlflow.active_run()
+    same_experiment = active is None or active.info.experiment_id == run.info.experiment_id
+    return run.info.lifecycle_stage == "active" and same_experiment
+
+
+@contextmanager
+def reopen_or_start_run(
+    run_name: str, tags: Mapping[str, Any], params: Mapping[str, Any], run_id: str | None
+) -> Iterator[str]:
+    """Re-open run ``run_id`` if it can be (tags updated, params kept), else a new child run.
+
+    Lets one long-lived run (e.g. an Optuna study continued over several sessions) collect
+    children from each session. An exception inside marks it FAILED, as ``child_run`` does.
+    """
+    if not _reusable_run(run_id):
+        with child_run(run_name, tags, params) as new_id:
+            yield new_id
+        return
+    mlflow.start_run(run_id=run_id, nested=mlflow.active_run() is not None)
+    try:
+        mlflow.set_tags({k: str(v) for k, v in tags.items()})
+        yield run_id
+    except BaseException as err:
+        mlflow.set_tag("failure_reason", f"{type(err).__name__}: {err}"[:5000])
+        mlflow.end_run(status="FAILED")
+        raise
+    mlflow.end_run()
+
+
+def register_model(model_uri: str, name: str, tags: Mapping[str, Any]) -> str:
+    """Register ``model_uri`` as a new version of ``name``; returns the version number."""
+    version = mlflow.register_model(model_uri, name, tags={k: str(v) for k, v in tags.items()})
+    return str(version.version)
+
+
+def model_version_by_alias(name: str, alias: str) -> dict[str, Any] | None:
+    """``{"version", "run_id", "tags"}`` of ``name@alias``; None if the model or alias is absent."""
+    try:
+        found = MlflowClient().get_model_version_by_alias(name, alias)
+    except mlflow.exceptions.MlflowException:
+        return None
+    return {"version": str(found.version), "run_id": found.run_id, "tags": dict(found.tags)}
+
+
+def set_model_version_tags(name: str, version: str, tags: Mapping[str, Any]) -> None:
+    """Tag one registered model version."""
+    client = MlflowClient()
+    for key, value in tags.items():
+        client.set_model_version_tag(name, version, key, str(value))
+
+
+def set_model_alias(name: str, alias: str, version: str) -> None:
+    """Point ``name@alias`` at ``version`` (one atomic update in the registry)."""
+    MlflowClient().set_registered_model_alias(name, alias, version)
+
+
+def load_torch_model(model_uri: str) -> Any:
+    """A logged pytorch-flavour model on the CPU (pt2 archives load without unpickling)."""
+    import mlflow.pytorch
+
+    return mlflow.pytorch.load_model(model_uri, map_location="cpu")
+
+
+def model_input_shape(model_uri: str) -> tuple[int, ...] | None:
+    """The tensor shape in the model's signature (-1 for free dimensions), if it has one."""
+    signature = mlflow.models.get_model_info(model_uri).signature
+    if signature is None or not signature.inputs.is_tensor_spec():
+        return None
+    return tuple(signature.inputs.inputs[0].shape)
