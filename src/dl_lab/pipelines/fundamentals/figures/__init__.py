@@ -1,0 +1,1 @@
+"""Figures of the fundamentals pipeline, built on ``matplotlib.figure.Figure`` (no pyplot)."""
