@@ -1,0 +1,112 @@
+"""Nodes of the retraining pipeline: choose, validate, train and register, compare and promote."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from dl_lab import tracking
+from dl_lab.data.augmentation import AugmentationSpec
+from dl_lab.pipelines.retraining.params import RetrainingParams
+from dl_lab.training.config import TrainerConfig, VariantSpec
+from dl_lab.training.fit import fit_classifier
+from dl_lab.tuning.champion import compare_and_promote
+from dl_lab.tuning.incoming import validate_incoming, with_incoming
+from dl_lab.tuning.serving import predict_proba, score
+
+
+def choose_challenger_config(
+    best_params: dict[str, Any] | None, retraining: RetrainingParams
+) -> dict[str, Any]:
+    """The study's best configuration if there is one, else the fallback in parameters."""
+    if best_params is not None:
+        source = f"study:{best_params['study']}#trial{best_params['trial']}"
+        variant, batch_size = best_params["variant"], best_params["batch_size"]
+    else:
+        source = "parameters"
+        variant = retraining.challenger.variant.model_dump(mode="json")
+        batch_size = retraining.challenger.batch_size
+    VariantSpec(**variant)  # a stale or edited best_params.yml fails here, not mid-training
+    return {"source": source, "variant": variant, "batch_size": batch_size}
+
+
+def validate_incoming_data(
+    incoming_images: dict[str, Any], model_input: dict[str, Any], retraining: RetrainingParams
+) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """New labelled images from data/01_raw/incoming, checked like ingest, scaled to [0, 1]."""
+    return validate_incoming(incoming_images, model_input, retraining.incoming_pixel_max)
+
+
+def train_challenger(
+    model_input: dict[str, Any],
+    incoming: dict[str, torch.Tensor],
+    incoming_summary: dict[str, Any],
+    config: dict[str, Any],
+    retraining: RetrainingParams,
+    seed: int,
+) -> dict[str, Any]:
+    """Train the challenger on train (+ new data), log it and register a new model version."""
+    variant = VariantSpec(**config["variant"])
+    trainer = TrainerConfig(
+        **{**retraining.trainer.model_dump(), "batch_size": config["batch_size"]}
+    )
+    tags = {
+        "pipeline": "retraining",
+        "role": "challenger",
+        "config_source": config["source"],
+        "architecture": variant.architecture,
+        "regularizer": variant.regularizer,
+        "seed": seed,
+        "dataset": model_input["dataset"],
+        "data_fingerprint": model_input["fingerprint"],
+        "incoming_samples": incoming_summary["samples"],
+        "git_sha": tracking.git_sha(),
+    }
+    data = with_incoming(model_input, incoming)
+    run_name = f"retraining__{retraining.model_name}__seed{seed}"
+    result = fit_classifier(data, variant, trainer, AugmentationSpec(), seed, run_name, tags)
+    example = model_input["x_test"][:8]
+    model_uri = tracking.log_torch_model(result.run_id, result.module.inference_model(), example)
+    version = tracking.register_model(model_uri, retraining.model_name, tags)
+    return {**tags, "run_id": result.run_id, "model_uri": model_uri, "version": version,
+            "best_val_acc": result.summary.get("best_val_acc")}  # fmt: skip
+
+
+def promote_if_better(
+    challenger: dict[str, Any], model_input: dict[str, Any], retraining: RetrainingParams
+) -> tuple[dict[str, Any], dict[str, dict[str, float]]]:
+    """Score challenger and champion on the frozen test split; promote by the margin."""
+    x_test, y_test = model_input["x_test"], model_input["y_test"].numpy()
+
+    def evaluate(model_uri: str) -> dict[str, float]:
+        return score(predict_proba(tracking.load_torch_model(model_uri), x_test), y_test)
+
+    context = {key: challenger[key] for key in ("run_id", "config_source", "data_fingerprint")}
+    context["incoming_samples"] = challenger["incoming_samples"]
+    decision = compare_and_promote(
+        retraining.model_name,
+        retraining.alias,
+        challenger["version"],
+        evaluate,
+        retraining.metric,
+        retraining.min_improvement,
+        retraining.lock_path,
+        retraining.lock_timeout_s,
+        retraining.audit_path,
+        context,
+    )
+    record = {**vars(decision), **context}
+    outcome = {"decision": "promoted" if decision.promoted else "kept_champion",
+               "decision_reason": decision.reason, "challenger_version": decision.challenger_version,
+               "champion_version": decision.champion_after}  # fmt: skip
+    tracking.set_tags(outcome)  # the kedro run
+    with tracking.resume_run(challenger["run_id"]):
+        tracking.set_tags(outcome)
+    metrics = {
+        f"challenger_{retraining.metric}": decision.challenger_value,
+        "promoted": decision.promoted,
+    }
+    if decision.champion_value is not None:
+        metrics[f"champion_{retraining.metric}"] = decision.champion_value
+    return record, {k: {"value": float(v), "step": 0} for k, v in metrics.items()}

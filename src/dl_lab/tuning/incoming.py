@@ -1,0 +1,69 @@
+"""New labelled images for retraining, checked like ingested data before they are used.
+
+The checks are those of ingest (``ImageSet``: (N, C, H, W) images, one label each;
+``load_images``: no NaN/Inf), plus what joining an existing split needs: the same image
+shape and classes, pixel values within [0, ``pixel_max``], and no image identical to one
+in the frozen test split (that would leak the test set into training).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import numpy as np
+import torch
+
+from dl_lab.data.sources import ImageSet
+
+
+def _digests(images: np.ndarray) -> list[str]:
+    return [hashlib.sha256(np.ascontiguousarray(x).tobytes()).hexdigest() for x in images]
+
+
+def validate_incoming(
+    batch: dict[str, Any], model_input: dict[str, Any], pixel_max: float
+) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """Scaled tensors ``{"x", "y"}`` of the new labelled images and a summary of them."""
+    source = batch.get("path", "incoming")
+    shape = tuple(model_input["x_train"].shape[1:])
+    empty = {"x": torch.empty((0, *shape)), "y": torch.empty(0, dtype=torch.int64)}
+    if batch["images"] is None:
+        return empty, {"samples": 0, "files": 0, "path": source}
+    if batch["labels"] is None:
+        raise ValueError(
+            f"{source}: new training data needs labels; drop .npz files with `images` and "
+            "`labels` arrays"
+        )
+    classes = list(model_input["classes"])
+    images = ImageSet("incoming", batch["images"], batch["labels"], classes, pixel_max)
+    if not np.isfinite(images.images).all():
+        bad = int((~np.isfinite(images.images)).any(axis=(1, 2, 3)).sum())
+        raise ValueError(f"{source}: {bad} images contain NaN or Inf values")
+    if images.images.shape[1:] != shape:
+        raise ValueError(f"{source}: images are {images.images.shape[1:]}, the data set {shape}")
+    unknown = sorted(set(images.labels.tolist()) - set(range(len(classes))))
+    if unknown:
+        raise ValueError(f"{source}: labels {unknown} are not class indices 0..{len(classes) - 1}")
+    if images.images.min() < 0 or images.images.max() > pixel_max:
+        raise ValueError(f"{source}: pixel values must lie in [0, {pixel_max}] (pixel_max)")
+    x = torch.from_numpy(images.images / pixel_max).float()
+    leaked = set(_digests(x.numpy())) & set(_digests(model_input["x_test"].numpy()))
+    if leaked:
+        raise ValueError(f"{source}: {len(leaked)} images are copies of test-split images")
+    summary = {
+        "samples": len(images.labels),
+        "files": len({name.split("#")[0] for name in batch["names"]}),
+        "path": source,
+        "class_counts": np.bincount(images.labels, minlength=len(classes)).tolist(),
+    }
+    return {"x": x, "y": torch.from_numpy(images.labels)}, summary
+
+
+def with_incoming(model_input: dict[str, Any], incoming: dict[str, torch.Tensor]) -> dict[str, Any]:
+    """``model_input`` whose training split is extended by the new images (val/test unchanged)."""
+    return {
+        **model_input,
+        "x_train": torch.cat([model_input["x_train"], incoming["x"]]),
+        "y_train": torch.cat([model_input["y_train"], incoming["y"]]),
+    }
