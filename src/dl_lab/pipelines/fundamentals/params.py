@@ -246,5 +246,5 @@ class HebbianParams(_Block):
     pattern_counts: list[PositiveInt]
     correlation: float = Field(0.5, ge=0, lt=1)
     hebb_lr: PositiveFloat = 0.1
-    delta_lr: float = Field(0.5, gt=0, lt=2)
-    epochs: PositiveInt = 20
+    delta_lr: float = Field(1.0, gt=0, lt=2)
+    epochs: PositiveInt = 50
