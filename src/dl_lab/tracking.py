@@ -249,3 +249,18 @@ def model_input_shape(model_uri: str) -> tuple[int, ...] | None:
     if signature is None or not signature.inputs.is_tensor_spec():
         return None
     return tuple(signature.inputs.inputs[0].shape)
+
+
+def log_metric_history(
+    run_id: str, points: list[tuple[str, float, int]], batch: int = 1000
+) -> None:
+    """Log many ``(key, value, step)`` points into ``run_id`` with one request per ``batch``."""
+    import time
+
+    from mlflow.entities import Metric
+
+    now = int(time.time() * 1000)
+    metrics = [Metric(key, float(value), now, int(step)) for key, value, step in points]
+    client = MlflowClient()
+    for start in range(0, len(metrics), batch):
+        client.log_batch(run_id, metrics=metrics[start : start + batch])
