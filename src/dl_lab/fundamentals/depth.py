@@ -127,3 +127,20 @@ def train_on_budget(
     )
     test_mse = get_loss("mse").value(run.predict(x_test), sawtooth(x_test, k))
     return replace(run, test_mse=test_mse)
+
+
+def budget_sweep(
+    depths: list[int], budgets: list[int], k: int, n_seeds: int, seed: int, **train_kwargs
+) -> list[DepthRun]:
+    """``train_on_budget`` for every depth, budget and seed (streams from ``SeedSequence``)."""
+    runs = []
+    for depth in depths:
+        streams = np.random.SeedSequence([seed, depth]).spawn(n_seeds)
+        for budget in budgets:
+            runs += [
+                train_on_budget(
+                    depth, budget, k, np.random.default_rng(s), seed_index=i, **train_kwargs
+                )
+                for i, s in enumerate(streams)
+            ]
+    return runs

@@ -96,3 +96,49 @@ def patterns(
         prototype = rng.choice([-1.0, 1.0], size=n)
         return np.where(rng.random((count, n)) < correlation, prototype, noise)
     raise ValueError(f"unknown pattern kind {kind!r}; available: correlated, orthogonal, random")
+
+
+def compare_rules(
+    kinds: list[str],
+    counts: list[int],
+    n_inputs: int,
+    n_outputs: int,
+    correlation: float,
+    lrs: dict[str, float],
+    epochs: int,
+    rng: np.random.Generator,
+) -> tuple[list[dict], dict[tuple[str, int, str], list[float]]]:
+    """Every rule on ``count`` random +-1 pairs of each pattern ``kind``.
+
+    Returns one row per (kind, count, rule) -- recall bit errors, ``||W||``, and the cosine of
+    ``W`` with the Hebbian direction ``Y^T X`` and with the least-squares map -- and the
+    per-epoch weight norms keyed by ``(kind, count, rule)``.
+    """
+    rows, norms = [], {}
+    for kind in kinds:
+        for count in counts:
+            if kind == "orthogonal" and count > n_inputs:
+                continue
+            x = patterns(kind, count, n_inputs, rng, correlation)
+            y = rng.choice([-1.0, 1.0], size=(count, n_outputs))
+            least_squares = y.T @ np.linalg.pinv(x).T  # (m, n)
+            for rule in RULES.available():
+                learned = RULES.build(rule, x=x, y=y, lr=lrs[rule], epochs=epochs)
+                norms[kind, count, rule] = learned.weight_norms
+                rows.append(
+                    {
+                        "patterns": kind,
+                        "n_pairs": count,
+                        "rule": rule,
+                        "bit_error_rate": bit_error_rate(learned.weights, x, y),
+                        "weight_norm": learned.weight_norms[-1],
+                        "cosine_to_hebb_direction": _cosine(learned.weights, y.T @ x),
+                        "cosine_to_least_squares": _cosine(learned.weights, least_squares),
+                    }
+                )
+    return rows, norms
+
+
+def _cosine(a: Array, b: Array) -> float:
+    denominator = np.linalg.norm(a) * np.linalg.norm(b)
+    return float((a * b).sum() / denominator) if denominator else float("nan")

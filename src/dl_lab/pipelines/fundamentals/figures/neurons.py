@@ -82,20 +82,38 @@ def plot_xor_boundaries(runs: list[XorRun]) -> Figure:
     return fig
 
 
+def _hidden_scatter(ax, run: XorRun, h: np.ndarray) -> None:
+    """Hidden points with their inputs as labels (coinciding points share one label)."""
+    ax.scatter(h[:, 0], h[:, 1], c=XOR_Y, cmap="coolwarm", edgecolors="black", s=80)
+    labels: dict[tuple[float, float], list[str]] = {}
+    for point, (u, v) in zip(XOR_X.astype(int), h, strict=True):
+        labels.setdefault((round(u, 1), round(v, 1)), []).append(f"{point[0]}{point[1]}")
+    for (u, v), names in labels.items():
+        ax.annotate("x=" + ", ".join(names), (u, v), textcoords="offset points", xytext=(6, -12))
+    out = run.model.layers[-1]  # the output unit is a line in hidden space
+    (w1, w2), b = out.weight[0], out.bias[0]
+    if abs(w2) > 1e-12:
+        us = np.linspace(-0.05, 1.05, 2)
+        ax.plot(us, -(w1 * us + b) / w2, color="black", lw=1, label="output boundary")
+        ax.legend(fontsize=8, loc="center")
+    ax.set(xlabel="h1", ylabel="h2", xlim=(-0.1, 1.2), ylim=(-0.1, 1.1))
+
+
 def plot_xor_hidden(runs: list[XorRun]) -> Figure:
     """Hidden activations of the four XOR points: 2-D scatter (h = 2) or heatmap."""
-    fig = Figure(figsize=(4.5 * len(runs), 4), layout="constrained")
+    fig = Figure(figsize=(5 * len(runs), 4.2), layout="constrained")
     for ax, run in zip(np.atleast_1d(fig.subplots(1, len(runs))), runs, strict=True):
         h = run.hidden_representation()
         if h.shape[1] == 2:
-            ax.scatter(h[:, 0], h[:, 1], c=XOR_Y, cmap="coolwarm", edgecolors="black", s=80)
-            for point, (u, v) in zip(XOR_X.astype(int), h, strict=True):
-                ax.annotate(f"{tuple(point)}", (u, v), textcoords="offset points", xytext=(5, 5))
-            ax.set(xlabel="h1", ylabel="h2")
+            _hidden_scatter(ax, run, h)
         else:
-            ax.imshow(h, cmap="viridis", vmin=h.min(), vmax=h.max())
-            ax.set_yticks(range(4), [str(tuple(p)) for p in XOR_X.astype(int)])
-            ax.set(xlabel="hidden unit")
+            image = ax.imshow(h, cmap="viridis", vmin=0, vmax=1)
+            ax.set_yticks(
+                range(4),
+                [f"x={a}{b}, y={y:g}" for (a, b), y in zip(XOR_X.astype(int), XOR_Y, strict=True)],
+            )
+            ax.set(xlabel="hidden unit", xticks=range(h.shape[1]))
+            fig.colorbar(image, ax=ax, label="activation")
         ax.set_title(f"2-{run.hidden}-1 hidden layer (seed #{run.seed_index})")
     return fig
 

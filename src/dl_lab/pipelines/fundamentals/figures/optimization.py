@@ -13,12 +13,24 @@ def plot_learning_rates(trajectories: dict[float, Trajectory], regimes: dict[flo
     """w and loss per iteration on a (w - c)^2 for each learning rate."""
     fig = Figure(figsize=(11, 4), layout="constrained")
     ax_w, ax_l = fig.subplots(1, 2)
-    for lr, traj in trajectories.items():
-        label = f"lr={lr:g} ({regimes[lr]})"
-        ax_w.plot(traj.w[:, 0], marker=".", ms=3, label=label)
-        ax_l.plot(np.maximum(traj.loss, 1e-300), marker=".", ms=3, label=label)
+    styles = ["-", "--", ":", "-."]
+    for i, (lr, traj) in enumerate(trajectories.items()):
+        style = {
+            "ls": styles[i % len(styles)],
+            "marker": ".",
+            "ms": 3,
+            "label": f"lr={lr:g} ({regimes[lr]})",
+        }
+        ax_w.plot(traj.w[:, 0], **style)
+        ax_l.plot(np.maximum(traj.loss, 1e-300), **style)
     ax_w.set(xlabel="iteration", ylabel="w", title="Iterates", ylim=(-10, 16))
-    ax_l.set(xlabel="iteration", ylabel="loss", title="Loss", yscale="log", ylim=(1e-16, 1e4))
+    ax_l.set(
+        xlabel="iteration",
+        ylabel="loss",
+        yscale="log",
+        ylim=(1e-16, 1e4),
+        title="Loss: rate |1 - 2 a lr| per step (0.1 and 0.9 coincide)",
+    )
     ax_w.legend(fontsize=8)
     return fig
 

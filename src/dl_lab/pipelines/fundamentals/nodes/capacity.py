@@ -7,19 +7,19 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from dl_lab.fundamentals.depth import (
+    budget_sweep,
     exact_constructions,
     exact_deep_sawtooth,
     exact_shallow_sawtooth,
     sawtooth,
-    train_on_budget,
 )
-from dl_lab.fundamentals.hebbian import RULES, bit_error_rate, patterns
+from dl_lab.fundamentals.hebbian import compare_rules
 from dl_lab.pipelines.fundamentals.figures.representation import plot_depth, plot_hebbian
 from dl_lab.pipelines.fundamentals.nodes._common import as_metrics, rng_for
 from dl_lab.pipelines.fundamentals.params import DepthParams, HebbianParams
 
 
-def _exact_rows(k: int) -> list[dict]:
+def _exact_summary(k: int) -> pd.DataFrame:
     x = np.linspace(0, 1, 4097)[:, None]
     rows = []
     for kind, model in (
@@ -37,31 +37,24 @@ def _exact_rows(k: int) -> list[dict]:
                 "n_seeds": 0,
             }
         )
-    return rows
+    return pd.DataFrame(rows)
 
 
 def compare_depth(
     params: DepthParams, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, Figure, dict]:
     """Trained nets of each depth at matched parameter budgets, beside the exact constructions."""
-    runs = []
-    for depth in params.depths:
-        streams = np.random.SeedSequence([seed, depth]).spawn(params.n_seeds)
-        for budget in params.budgets:
-            runs += [
-                train_on_budget(
-                    depth,
-                    budget,
-                    params.k,
-                    np.random.default_rng(s),
-                    params.activation,
-                    params.n_train,
-                    params.epochs,
-                    params.lr,
-                    i,
-                )
-                for i, s in enumerate(streams)
-            ]
+    runs = budget_sweep(
+        params.depths,
+        params.budgets,
+        params.k,
+        params.n_seeds,
+        seed,
+        activation=params.activation,
+        n_train=params.n_train,
+        epochs=params.epochs,
+        lr=params.lr,
+    )
     table = pd.DataFrame(
         [
             {
@@ -86,15 +79,18 @@ def compare_depth(
         )
         .reset_index()
     )
-    summary = pd.concat([summary, pd.DataFrame(_exact_rows(params.k))], ignore_index=True)
+    summary = pd.concat([summary, _exact_summary(params.k)], ignore_index=True)
     x = np.linspace(0, 1, 1001)[:, None]
-    top = max(params.budgets)
-    fits = {}
-    for depth in params.depths:
-        best = min(
-            (r for r in runs if r.depth == depth and r.budget == top), key=lambda r: r.test_mse
+    best = {
+        d: min(
+            (r for r in runs if r.depth == d and r.budget == max(params.budgets)),
+            key=lambda r: r.test_mse,
         )
-        fits[f"depth {depth}, {best.n_params} params"] = (x[:, 0], best.predict(x)[:, 0])
+        for d in params.depths
+    }
+    fits = {
+        f"depth {d}, {r.n_params} params": (x[:, 0], r.predict(x)[:, 0]) for d, r in best.items()
+    }
     metrics = {
         f"{row.kind}.budget_{row.budget}.median_test_mse": row.median_test_mse
         for row in summary.itertuples()
@@ -107,40 +103,22 @@ def compare_depth(
 
 def compare_hebbian(params: HebbianParams, seed: int) -> tuple[pd.DataFrame, Figure, dict]:
     """Hebb rule vs delta rule on orthogonal, random and correlated input patterns."""
-    rng = rng_for(seed, "hebbian")
-    lrs = {"hebbian": params.hebb_lr, "delta_rule": params.delta_lr}
-    rows, norms = [], {}
-    for kind in ("orthogonal", "random", "correlated"):
-        for count in params.pattern_counts:
-            if kind == "orthogonal" and count > params.n_inputs:
-                continue
-            x = patterns(kind, count, params.n_inputs, rng, params.correlation)
-            y = rng.choice([-1.0, 1.0], size=(count, params.n_outputs))
-            for rule in RULES.available():
-                learned = RULES.build(rule, x=x, y=y, lr=lrs[rule], epochs=params.epochs)
-                least_squares = y.T @ np.linalg.pinv(x).T  # (m, n)
-                rows.append(
-                    {
-                        "patterns": kind,
-                        "n_pairs": count,
-                        "rule": rule,
-                        "bit_error_rate": bit_error_rate(learned.weights, x, y),
-                        "weight_norm": learned.weight_norms[-1],
-                        "cosine_to_hebb_direction": _cosine(learned.weights, y.T @ x),
-                        "cosine_to_least_squares": _cosine(learned.weights, least_squares),
-                    }
-                )
-                if (
-                    kind == "correlated"
-                    and count == params.pattern_counts[len(params.pattern_counts) // 2]
-                ):
-                    norms[f"{rule}, {kind}, P={count}"] = learned.weight_norms
+    rows, norms = compare_rules(
+        ["orthogonal", "random", "correlated"],
+        params.pattern_counts,
+        params.n_inputs,
+        params.n_outputs,
+        params.correlation,
+        {"hebbian": params.hebb_lr, "delta_rule": params.delta_lr},
+        params.epochs,
+        rng_for(seed, "hebbian"),
+    )
     table = pd.DataFrame(rows)
+    middle = params.pattern_counts[len(params.pattern_counts) // 2]
+    curves = {
+        f"{rule}, correlated, P={middle}": norms["correlated", middle, rule]
+        for rule in ("hebbian", "delta_rule")
+    }
     worst = table.groupby("rule")["bit_error_rate"].max()
     metrics = {f"{rule}.max_bit_error_rate": value for rule, value in worst.items()}
-    return table, plot_hebbian(table, norms), as_metrics(metrics)
-
-
-def _cosine(a: np.ndarray, b: np.ndarray) -> float:
-    denominator = np.linalg.norm(a) * np.linalg.norm(b)
-    return float((a * b).sum() / denominator) if denominator else float("nan")
+    return table, plot_hebbian(table, curves), as_metrics(metrics)
