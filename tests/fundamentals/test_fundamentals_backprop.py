@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from dl_lab.fundamentals.activations import ACTIVATIONS
-from dl_lab.fundamentals.backprop import sigmoid_neuron_step, two_layer_backprop
+from dl_lab.fundamentals.backprop import sigmoid_neuron_step, train_two_layer, two_layer_backprop
 from dl_lab.fundamentals.gradcheck import check_model, sample_targets, suite_cases
 from dl_lab.fundamentals.losses import LOSSES, get_loss
 from dl_lab.fundamentals.mlp import ActivationLayer, Dense, build_mlp
@@ -96,7 +96,7 @@ def test_course_two_layer_equations_agree_with_the_general_backward_pass():
     )
     x, y = rng.normal(size=3), 1.0
     course = two_layer_backprop(x, y, w1, b1, w2, b2, hidden="sigmoid")
-    model = build_mlp([3, 2, 1], "sigmoid", "sigmoid")
+    model = build_mlp([3, 2, 1], "sigmoid", "sigmoid", rng=rng)
     model.layers[0], model.layers[2] = Dense(w1, b1), Dense(w2, b2)
     _, _, grads = Objective(get_loss("half_sse"))(model, x[None, :], np.array([[y]]))
     np.testing.assert_allclose(course.dW1, grads["0.weight"], rtol=1e-12)
@@ -121,7 +121,7 @@ def test_course_neuron_gradient_2_13():
 
 
 def test_bad_shapes_raise_clear_errors():
-    model = build_mlp([4, 5, 3], "relu")
+    model = build_mlp([4, 5, 3], "relu", rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match=r"Dense input expects shape \(n, 4\), got \(2, 3\)"):
         model.forward(np.zeros((2, 3)))
     with pytest.raises(ValueError, match=r"Dense input expects shape \(n, 4\), got \(4,\)"):
@@ -134,17 +134,34 @@ def test_bad_shapes_raise_clear_errors():
     with pytest.raises(ValueError, match=r"weight \(out, in\) and bias \(out,\)"):
         Dense(np.zeros((3, 2)), np.zeros(2))
     with pytest.raises(ValueError, match="sizes must be"):
-        build_mlp([4], "relu")
+        build_mlp([4], "relu", rng=np.random.default_rng(0))
     with pytest.raises(RuntimeError, match="before forward"):
         ActivationLayer("tanh").backward(np.zeros((1, 1)))
 
 
 def test_unknown_names_list_the_allowed_ones():
     with pytest.raises(UnknownNameError, match="unknown activation 'relux'; available: elu, gelu"):
-        build_mlp([2, 2, 1], "relux")
+        build_mlp([2, 2, 1], "relux", rng=np.random.default_rng(0))
     with pytest.raises(
         UnknownNameError, match="unknown loss 'hinge'; available: binary_cross_entropy"
     ):
         get_loss("hinge")
     with pytest.raises(UnknownNameError, match="unknown weight init 'orthogonal'"):
-        build_mlp([2, 2, 1], "tanh", init="orthogonal")
+        build_mlp([2, 2, 1], "tanh", init="orthogonal", rng=np.random.default_rng(0))
+
+
+def test_course_two_layer_training_shrinks_the_loss_and_the_error_shrinks_backward():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(16, 3))
+    y = (x.sum(axis=1) > 0).astype(float)
+    init = {
+        "W1": rng.uniform(-1, 1, (2, 3)),
+        "b1": np.zeros(2),
+        "W2": rng.uniform(-1, 1, (1, 2)),
+        "b2": np.zeros(1),
+    }
+    trace = train_two_layer(x, y, init, lr=2.0, epochs=100)
+    assert trace[-1]["loss"] < 0.5 * trace[0]["loss"]
+    # |delta1| = |W2^T delta2| * sigmoid' <= 1/4 * max|W2| * |delta2| per sample
+    bound = 0.25 * np.abs(init["W2"]).max() * trace[0]["mean_abs_delta2"]
+    assert trace[0]["mean_abs_delta1"] <= bound

@@ -67,7 +67,9 @@ def test_penalty_arguments_are_checked():
         WeightPenalty(l2=-1.0)
     with pytest.raises(ValueError, match="activity penalty on layer 7"):
         Objective(get_loss("mse"), activity={7: L1Activity(0.1)})(
-            build_mlp([2, 2, 2], "tanh"), np.zeros((1, 2)), np.zeros((1, 2))
+            build_mlp([2, 2, 2], "tanh", rng=np.random.default_rng(0)),
+            np.zeros((1, 2)),
+            np.zeros((1, 2)),
         )
 
 

@@ -92,4 +92,4 @@ def test_deep_linear_net_collapses_to_one_affine_map():
     x = rng.normal(size=(10, 3))
     np.testing.assert_allclose(model.forward(x), x @ weight.T + bias, atol=1e-12)
     with pytest.raises(ValueError, match="identity"):
-        single_linear_map(build_mlp([3, 5, 2], "tanh"))
+        single_linear_map(build_mlp([3, 5, 2], "tanh", rng=np.random.default_rng(0)))

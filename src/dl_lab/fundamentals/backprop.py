@@ -84,3 +84,36 @@ def sigmoid_neuron_step(
         "w_new": w - lr * delta * x,
         "b_new": b - lr * delta,
     }
+
+
+def train_two_layer(
+    x: Array, y: Array, params: dict[str, Array], lr: float, epochs: int, hidden: str = "sigmoid"
+) -> list[dict]:
+    """Batch GD on the 2.7 net, averaging the per-sample gradients of ``two_layer_backprop``.
+
+    ``params`` holds ``W1, b1, W2, b2`` (not modified). Returns per epoch (before its update)
+    the mean loss, accuracy at 0.5 and the mean ``|delta|`` of each layer: how large the
+    error signal is at the output and after one step backward.
+    """
+    p = {k: np.array(v, dtype=float) for k, v in params.items()}
+    rows = []
+    for epoch in range(epochs + 1):
+        steps = [
+            two_layer_backprop(xi, yi, p["W1"], p["b1"], p["W2"], p["b2"], hidden)
+            for xi, yi in zip(x, y, strict=True)
+        ]
+        rows.append(
+            {
+                "epoch": epoch,
+                "loss": float(np.mean([s.loss for s in steps])),
+                "accuracy": float(
+                    np.mean([(s.y_hat >= 0.5) == yi for s, yi in zip(steps, y, strict=True)])
+                ),
+                "mean_abs_delta2": float(np.mean([np.abs(s.delta2).mean() for s in steps])),
+                "mean_abs_delta1": float(np.mean([np.abs(s.delta1).mean() for s in steps])),
+            }
+        )
+        if epoch < epochs:
+            for name in p:
+                p[name] = p[name] - lr * np.mean([getattr(s, f"d{name}") for s in steps], axis=0)
+    return rows

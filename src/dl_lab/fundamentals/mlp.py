@@ -167,15 +167,18 @@ def build_mlp(
     activation: str,
     output_activation: str = "identity",
     init: str = "xavier",
-    rng: np.random.Generator | None = None,
+    *,
+    rng: np.random.Generator,
 ) -> MLP:
-    """``sizes = [in, h1, ..., out]``: Dense layers with ``activation`` between them."""
+    """``sizes = [in, h1, ..., out]``: Dense layers with ``activation`` between them.
+
+    ``rng`` draws the initial weights; pass one derived from the run's seed.
+    """
     if len(sizes) < 2 or any(int(s) != s or s < 1 for s in sizes):
         raise ValueError(f"sizes must be >= 2 positive integers [in, ..., out], got {sizes}")
     ACTIVATIONS.check(activation)
     ACTIVATIONS.check(output_activation)
     init_fn = INITS.get(init)
-    rng = rng if rng is not None else np.random.default_rng(0)
     layers: list[Layer] = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
         layers.append(Dense(*init_fn(n_in, n_out, rng)))

@@ -70,7 +70,7 @@ def fit(
     batch_size: int | None = None,
     rng: np.random.Generator | None = None,
 ) -> History:
-    """Train in place; full batch when ``batch_size`` is None.
+    """Train in place; full batch when ``batch_size`` is None (minibatches shuffle with ``rng``).
 
     A proximal L1 penalty soft-thresholds the weights by ``lr * l1`` after each step, which
     is ISTA for plain gradient descent (and a heuristic for adaptive optimizers).
@@ -80,22 +80,23 @@ def fit(
     n = len(x)
     if len(y) != n:
         raise ValueError(f"{n} inputs but {len(y)} targets")
-    rng = rng if rng is not None else np.random.default_rng(0)
+    if batch_size is not None and rng is None:
+        raise ValueError("minibatch training needs an rng to shuffle with")
     history = History()
     params = model.named_params()
     lr = getattr(optimizer, "lr", 0.0)
     size = batch_size or n
     for _ in range(epochs):
-        order = np.arange(n) if batch_size is None else rng.permutation(n)
+        batches = [slice(None)] if batch_size is None else _batches(rng.permutation(n), size)
         sums = np.zeros(2)
-        for start in range(0, n, size):
-            batch = order[start : start + size]
-            total, data_loss, grads = objective(model, x[batch], y[batch])
+        for batch in batches:
+            xb, yb = x[batch], y[batch]
+            total, data_loss, grads = objective(model, xb, yb)
             optimizer.step(params, grads)
             for name, w in params.items():
                 if name.endswith(".weight"):
                     objective.weight_penalty.prox(w, lr)
-            sums += np.array([total, data_loss]) * len(batch) / n
+            sums += np.array([total, data_loss]) * len(xb) / n
         history.objective.append(float(sums[0]))
         history.data_loss.append(float(sums[1]))
         if not np.isfinite(sums[0]):
@@ -103,3 +104,7 @@ def fit(
                 f"training objective became {sums[0]} at epoch {len(history.objective)}"
             )
     return history
+
+
+def _batches(order: Array, size: int) -> list[Array]:
+    return [order[start : start + size] for start in range(0, len(order), size)]

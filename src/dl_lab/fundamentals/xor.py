@@ -60,6 +60,20 @@ class XorRun:
         """All four points on the right side of 0.5."""
         return bool(np.all((self.probabilities >= 0.5) == (XOR_Y == 1)))
 
+    def summary(self) -> dict:
+        """One table row: size, seed, solved, final loss and ``p(y=1)`` on each XOR input."""
+        outputs = {
+            f"p_{a}{b}": float(p)
+            for (a, b), p in zip(XOR_X.astype(int), self.probabilities, strict=True)
+        }
+        return {
+            "hidden": self.hidden,
+            "seed_index": self.seed_index,
+            "solved": self.solved,
+            "final_bce": self.losses[-1],
+            **outputs,
+        }
+
     def hidden_representation(self, x: Array = XOR_X) -> Array:
         """The hidden layer's activations ``(n, hidden)`` for inputs ``x``."""
         self.model.forward(x)

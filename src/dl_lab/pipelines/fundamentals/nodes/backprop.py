@@ -7,7 +7,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from dl_lab.fundamentals.activations import sigmoid
-from dl_lab.fundamentals.backprop import two_layer_backprop
+from dl_lab.fundamentals.backprop import train_two_layer
 from dl_lab.fundamentals.gradcheck import run_suite
 from dl_lab.fundamentals.losses import get_loss
 from dl_lab.fundamentals.mlp import build_mlp, single_linear_map
@@ -43,28 +43,13 @@ def trace_two_layer_backprop(params: TwoLayerParams, seed: int) -> tuple[pd.Data
     rng = rng_for(seed, "two_layer")
     x = rng.normal(size=(params.n_samples, 3))
     y = (x @ np.array([1.0, 1.0, -1.0]) > 0).astype(float)
-    w1, b1 = rng.uniform(-1, 1, size=(2, 3)), np.zeros(2)
-    w2, b2 = rng.uniform(-1, 1, size=(1, 2)), np.zeros(1)
-    rows = []
-    for epoch in range(params.epochs + 1):
-        steps = [two_layer_backprop(xi, yi, w1, b1, w2, b2) for xi, yi in zip(x, y, strict=True)]
-        rows.append(
-            {
-                "epoch": epoch,
-                "loss": np.mean([s.loss for s in steps]),
-                "accuracy": np.mean(
-                    [(s.y_hat >= 0.5) == yi for s, yi in zip(steps, y, strict=True)]
-                ),
-                "mean_abs_delta2": np.mean([np.abs(s.delta2).mean() for s in steps]),
-                "mean_abs_delta1": np.mean([np.abs(s.delta1).mean() for s in steps]),
-            }
-        )
-        if epoch < params.epochs:  # batch GD on the mean of the per-sample gradients
-            w1 = w1 - params.lr * np.mean([s.dW1 for s in steps], axis=0)
-            b1 = b1 - params.lr * np.mean([s.db1 for s in steps], axis=0)
-            w2 = w2 - params.lr * np.mean([s.dW2 for s in steps], axis=0)
-            b2 = b2 - params.lr * np.mean([s.db2 for s in steps], axis=0)
-    trace = pd.DataFrame(rows)
+    init = {
+        "W1": rng.uniform(-1, 1, size=(2, 3)),
+        "b1": np.zeros(2),
+        "W2": rng.uniform(-1, 1, size=(1, 2)),
+        "b2": np.zeros(1),
+    }
+    trace = pd.DataFrame(train_two_layer(x, y, init, params.lr, params.epochs))
     return trace, plot_two_layer_trace(trace)
 
 

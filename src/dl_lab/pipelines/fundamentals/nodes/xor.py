@@ -29,47 +29,19 @@ def train_xor_nets(
     params: XorParams, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame, Figure, Figure, Figure, dict]:
     """Success rate of 2-h-1 nets on XOR over seeds; boundaries and hidden representations."""
+    settings = params.model_dump(exclude={"hidden_sizes", "n_seeds"})
     runs = [
         run
         for hidden in params.hidden_sizes
-        for run in train_xor_seeds(
-            hidden,
-            params.n_seeds,
-            seed,
-            activation=params.activation,
-            epochs=params.epochs,
-            lr=params.lr,
-            optimizer=params.optimizer,
-            init=params.init,
-        )
+        for run in train_xor_seeds(hidden, params.n_seeds, seed, **settings)
     ]
-    table = pd.DataFrame(
-        [
-            {
-                "hidden": r.hidden,
-                "seed_index": r.seed_index,
-                "solved": r.solved,
-                "final_bce": r.losses[-1],
-                **{
-                    f"p_{a}{b}": p
-                    for (a, b), p in zip(
-                        ((0, 0), (0, 1), (1, 0), (1, 1)), r.probabilities, strict=True
-                    )
-                },
-            }
-            for r in runs
-        ]
-    )
+    table = pd.DataFrame([run.summary() for run in runs])
     summary = (
         table.groupby("hidden")
         .agg(n_seeds=("solved", "size"), solved=("solved", "sum"), success_rate=("solved", "mean"))
         .reset_index()
     )
-    summary["activation"], summary["epochs"], summary["lr"] = (
-        params.activation,
-        params.epochs,
-        params.lr,
-    )
+    summary = summary.assign(**settings)
     examples = _examples(runs)
     solved_examples = [r for r in examples if r.solved] or examples
     metrics = {
