@@ -1,0 +1,101 @@
+"""Nodes: bias-variance (1.2, 1.20), complexity sweeps (1.9, 1.24), classical vs deep (1.1, 1.27)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from dl_lab.analysis.bias_variance import minimum_of, mlp_width_sweep, polynomial_fitter, sweep
+from dl_lab.analysis.classical import compare_classical_deep
+from dl_lab.analysis.complexity import capacity_sweep, cnn_factory, depth_bias_variance, mlp_factory
+from dl_lab.analysis.fit import recommend_complexity
+from dl_lab.analysis.loops import prepare_splits, standardizer
+from dl_lab.pipelines.diagnostics.nodes._common import metrics, splits
+from dl_lab.pipelines.diagnostics.params import (
+    BiasVarianceParams,
+    ClassicalParams,
+    ComplexityParams,
+    FitParams,
+)
+from dl_lab.reporting.diagnostics.capacity import (
+    plot_bias_variance,
+    plot_capacity,
+    plot_classical,
+    plot_learning_curves_by_size,
+    plot_zero_one,
+)
+
+
+def decompose_regression_error(
+    params: BiasVarianceParams, seed: int
+) -> tuple[pd.DataFrame, Figure, dict]:
+    """bias² + variance + noise vs polynomial degree and MLP width; where the minimum lies."""
+    fitters = {d: polynomial_fitter(d) for d in params.degrees}
+    poly = sweep(params.problem, fitters, params.k, params.sampling, seed)
+    mlp = mlp_width_sweep(
+        params.problem, params.mlp_widths, params.mlp_k, params.sampling, seed,
+        params.mlp_steps, params.mlp_lr,
+    )  # fmt: skip
+    table = pd.concat(
+        [poly.assign(family="polynomial_degree"), mlp.assign(family="mlp_width")], ignore_index=True
+    )
+    best_degree, best_width = minimum_of(poly), minimum_of(mlp)
+    summary = {
+        "bv_best_degree": best_degree["complexity"], "bv_best_degree_mse": best_degree["expected_test_mse"],
+        "bv_best_width": best_width["complexity"], "bv_best_width_mse": best_width["expected_test_mse"],
+        "bv_identity_max_rel_error": float(((table["sum"] - table["expected_test_mse"]).abs()
+                                             / table["expected_test_mse"]).max()),
+    }  # fmt: skip
+    figure = plot_bias_variance({"polynomial degree": poly, "MLP hidden width": mlp})
+    return table, figure, metrics(summary)
+
+
+def decompose_classifier_error(
+    model_input: dict[str, Any], params: BiasVarianceParams, seed: int
+) -> tuple[pd.DataFrame, Figure]:
+    """0-1 loss = bias + net variance (Domingos) across MLP depth, on bootstrap fits."""
+    data = splits(model_input, params.classifier_train_size, seed)
+    factories = {f"depth {d}": mlp_factory(data, d, params.classifier_width)
+                 for d in params.classifier_depths}  # fmt: skip
+    table = depth_bias_variance(factories, data, params.classifier_k, params.classifier_loop, seed)
+    return table, plot_zero_one(table)
+
+
+def sweep_capacity(
+    model_input: dict[str, Any], params: ComplexityParams, fit: FitParams, seed: int
+) -> tuple[pd.DataFrame, Figure]:
+    """MLP and CNN depth and width sweeps: accuracy, parameters, FLOPs, time, advice (1.9)."""
+    data = splits(model_input, params.train_size, seed)
+    sweeps = {
+        "mlp_depth": {f"d{d}": mlp_factory(data, d, params.mlp_width) for d in params.mlp_depths},
+        "mlp_width": {f"w{w}": mlp_factory(data, params.mlp_depth, w) for w in params.mlp_widths},
+        "cnn_depth": {
+            f"d{d}": cnn_factory(data, (params.cnn_width,) * d) for d in params.cnn_depths
+        },
+        "cnn_width": {
+            f"w{w}": cnn_factory(data, (w,) * params.cnn_depth) for w in params.cnn_widths
+        },
+    }
+    tables = [capacity_sweep(v, data, params.loop, seed, fit.thresholds)[0].assign(sweep=name)
+              for name, v in sweeps.items()]  # fmt: skip
+    table = pd.concat(tables, ignore_index=True)
+    table["advice"] = [
+        recommend_complexity(t, v, fit.thresholds)
+        for t, v in zip(table["train_acc"], table["val_acc"], strict=True)
+    ]
+    return table, plot_capacity(table)
+
+
+def compare_classical_and_deep(
+    model_input: dict[str, Any], params: ClassicalParams, seed: int
+) -> tuple[pd.DataFrame, Figure, Figure]:
+    """Classical models on pixels and HOG vs MLP and CNN across training-set sizes (test split)."""
+    pixels = prepare_splits(model_input, None, seed, eval_split="test", standardize=False)
+    deep = {name: (m.architecture, m.options) for name, m in params.deep.items()}
+    table = compare_classical_deep(
+        pixels, standardizer(model_input), list(params.sizes), params.classifiers,
+        list(params.features), deep, params.loop, params.min_updates, seed,
+    )  # fmt: skip
+    return table, plot_classical(table), plot_learning_curves_by_size(table)

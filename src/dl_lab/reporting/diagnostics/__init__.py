@@ -1,0 +1,1 @@
+"""Figures of the diagnostics pipeline, one module per topic (``matplotlib.figure.Figure``)."""
