@@ -106,13 +106,17 @@ class Adam:
 
     def step(self, params: Params, grads: Params) -> None:
         self.t += 1
+        step_size = self.lr / (1 - self.beta1**self.t)  # bias corrections as in torch.optim.Adam
+        root_correction = np.sqrt(1 - self.beta2**self.t)
         for name, w in params.items():
             g = grads[name]
-            self.m[name] = self.beta1 * self.m.get(name, 0.0) + (1 - self.beta1) * g
-            self.s[name] = self.beta2 * self.s.get(name, 0.0) + (1 - self.beta2) * g * g
-            m_hat = self.m[name] / (1 - self.beta1**self.t)
-            s_hat = self.s[name] / (1 - self.beta2**self.t)
-            w -= self.lr * m_hat / (np.sqrt(s_hat) + self.eps)
+            m = self.m.setdefault(name, np.zeros_like(w))
+            s = self.s.setdefault(name, np.zeros_like(w))
+            m *= self.beta1
+            m += (1 - self.beta1) * g
+            s *= self.beta2
+            s += (1 - self.beta2) * g * g
+            w -= step_size * m / (np.sqrt(s) / root_correction + self.eps)
 
 
 Optimizer = GD | Momentum | EMAMomentum | Adam

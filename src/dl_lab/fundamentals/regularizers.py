@@ -36,7 +36,13 @@ class WeightPenalty:
                 f"l1_update must be 'proximal' or 'subgradient', got {self.l1_update!r}"
             )
 
+    @property
+    def active(self) -> bool:
+        return bool(self.l1 or self.l2)
+
     def value(self, weights: list[Array]) -> float:
+        if not self.active:
+            return 0.0
         return float(sum(self.l1 * np.abs(w).sum() + self.l2 * (w**2).sum() for w in weights))
 
     def gradient(self, w: Array) -> Array:

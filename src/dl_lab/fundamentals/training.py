@@ -46,9 +46,10 @@ class Objective:
             extra[index] = penalty.gradient(model.outputs[index])
         model.backward(self.loss.gradient(output, y), extra)
         grads = model.named_grads()
-        for name, w in model.named_params().items():
-            if name.endswith(".weight"):
-                grads[name] = grads[name] + self.weight_penalty.gradient(w)
+        if self.weight_penalty.active:
+            for name, w in model.named_params().items():
+                if name.endswith(".weight"):
+                    grads[name] = grads[name] + self.weight_penalty.gradient(w)
         return total, data_loss, grads
 
 

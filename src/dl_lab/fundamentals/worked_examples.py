@@ -1,4 +1,4 @@
-"""The course's worked numbers, recomputed (2.1, 2.4, 2.6, 2.8, 2.10, 2.13, 2.14).
+"""The course's worked numbers, recomputed (2.1, 2.2, 2.4, 2.6, 2.8, 2.10, 2.13, 2.14).
 
 Each row holds the course's inputs, the value the course prints, the value measured here and
 whether they agree to the course's printed precision. Rows where the course is wrong (see
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from dl_lab.fundamentals.activations import get_activation
 from dl_lab.fundamentals.backprop import sigmoid_neuron_step
 from dl_lab.fundamentals.gradient_descent import linear_gd_steps, lr_sweep
 from dl_lab.fundamentals.neurons import GATE_TARGETS, GATES, Neuron
@@ -45,6 +46,16 @@ def neuron_rows() -> list[dict]:
     return [
         _row("2.1", "z", 0.78, float(neuron.pre_activation(x)), 1e-12),
         _row("2.1", "sigmoid(z)", 0.685, float(neuron(x)), 1e-3, "printed truncated; 0.6857"),
+    ]
+
+
+def activation_rows() -> list[dict]:
+    """2.2: activations at z = 2.0."""
+    z = np.array([2.0])
+    course = {"sigmoid": 0.88, "tanh": 0.96, "relu": 2.0}
+    return [
+        _row("2.2", f"{name}(2.0)", value, float(get_activation(name).forward(z)[0]), 5e-3)
+        for name, value in course.items()
     ]
 
 
@@ -151,6 +162,7 @@ def all_rows() -> list[dict]:
     """Every worked example, in course order."""
     return [
         *neuron_rows(),
+        *activation_rows(),
         *gate_rows(),
         *gradient_descent_rows(),
         *learning_rate_rows(),
