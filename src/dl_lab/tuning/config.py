@@ -7,7 +7,7 @@ import importlib.util
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from dl_lab.tuning.samplers import PRUNERS, SAMPLERS
-from dl_lab.tuning.space import SearchSpace
+from dl_lab.tuning.space import SearchSpace, known
 
 
 class _Strict(BaseModel):
@@ -23,7 +23,7 @@ class SamplerConfig(_Strict):
     @field_validator("name")
     @classmethod
     def _known(cls, name: str) -> str:
-        SAMPLERS.check(name)
+        known(SAMPLERS, name)
         if name == "cmaes" and importlib.util.find_spec("cmaes") is None:
             raise ValueError("sampler 'cmaes' needs the `cmaes` package, which is not installed")
         return name
@@ -40,7 +40,7 @@ class PrunerConfig(_Strict):
     @field_validator("name")
     @classmethod
     def _known(cls, name: str) -> str:
-        return PRUNERS.check(name)
+        return known(PRUNERS, name)
 
 
 class StorageConfig(_Strict):

@@ -10,7 +10,7 @@ from optuna.importance import FanovaImportanceEvaluator, get_param_importances
 from optuna.trial import TrialState
 
 from dl_lab.tuning.space import to_variant
-from dl_lab.tuning.study import retried_numbers
+from dl_lab.tuning.study import retried_numbers, retry_history
 
 TRIAL_COLUMNS = ["number", "state", "value", "best_epoch", "epochs_run", "duration_s", "retry_of"]
 
@@ -22,7 +22,7 @@ def trials_table(study: optuna.Study) -> pd.DataFrame:
     rows = []
     for t in trials:
         duration = t.duration.total_seconds() if t.duration is not None else None
-        history = optuna.storages.RetryHeartbeatStaleTrialCallback.retry_history(t)
+        history = retry_history(t)
         rows.append(
             {
                 "number": t.number,

@@ -15,6 +15,7 @@ import optuna
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from dl_lab.models.tunable_cnn import ACTIVATIONS
+from dl_lab.registry import Registry, UnknownNameError
 from dl_lab.training.config import PenaltySpec, VariantSpec
 from dl_lab.training.optimizers import OPTIMIZERS, OptimizerConfig
 
@@ -46,10 +47,16 @@ class FloatRange(_Strict):
         return self
 
 
-def _known(registry, names: list[str]) -> list[str]:
-    for name in names:
-        registry.check(name)
-    return names
+def known(registry: Registry, name: str) -> str:
+    """``name`` if ``registry`` has it; else a ValueError (Pydantic reports it with the key)."""
+    try:
+        return registry.check(name)
+    except UnknownNameError as err:
+        raise ValueError(str(err)) from None
+
+
+def _known(registry: Registry, names: list[str]) -> list[str]:
+    return [known(registry, name) for name in names]
 
 
 class SearchSpace(_Strict):

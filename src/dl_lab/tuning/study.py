@@ -55,9 +55,16 @@ def build_storage(cfg: StorageConfig) -> optuna.storages.BaseStorage:
         return RDBStorage(cfg.url, **heartbeat)
 
 
+def retry_history(trial: optuna.trial.FrozenTrial) -> list[int]:
+    """Numbers of the crashed trials that ``trial`` re-runs (empty if it is not a retry)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return RetryHeartbeatStaleTrialCallback.retry_history(trial)
+
+
 def retried_numbers(trials: list[optuna.trial.FrozenTrial]) -> set[int]:
     """Numbers of crashed trials that were re-queued (their retry stands in for them)."""
-    return {n for t in trials for n in RetryHeartbeatStaleTrialCallback.retry_history(t)}
+    return {n for t in trials for n in retry_history(t)}
 
 
 def finished_count(study: optuna.Study) -> int:
