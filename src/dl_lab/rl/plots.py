@@ -21,13 +21,14 @@ def draw_value_policy(
     image = np.ma.masked_array(
         values.reshape(grid.rows, grid.cols), mask=np.zeros((grid.rows, grid.cols))
     )
-    for wall in grid.walls:
-        image.mask[wall] = True
+    for cell in (*grid.walls, *grid.terminal_rewards):  # no value to show: grey
+        image.mask[cell] = True
+    ax.set_facecolor("0.55")
     mesh = ax.imshow(image, cmap="viridis")
     for state, best in enumerate(actions):
         cell = grid.cell_of(state)
         if cell in grid.walls:
-            ax.text(cell[1], cell[0], "#", ha="center", va="center", color="grey")
+            ax.text(cell[1], cell[0], "#", ha="center", va="center", color="black")
             continue
         if grid.is_terminal(cell):
             label = "G" if cell == grid.goal else "T"
@@ -151,24 +152,69 @@ def plot_frame_strip(frames: Sequence[np.ndarray], steps: Sequence[int], title: 
     return fig
 
 
-def plot_gradient_variance(table: pd.DataFrame) -> Figure:
-    """Total variance of the per-episode gradient with and without the baseline, per update."""
+def plot_evaluations(table: pd.DataFrame, title: str, threshold: float | None = None) -> Figure:
+    """Periodic greedy evaluations: mean return against environment steps, one line per run."""
     fig = Figure(figsize=(7, 4), layout="constrained")
     ax = fig.add_subplot()
+    for (variant, seed), part in table.groupby(["variant", "seed"], sort=False):
+        ax.plot(
+            part["step"], part["mean_return"], marker="o", ms=2, label=f"{variant}, seed {seed}"
+        )
+    if threshold is not None:
+        ax.axhline(threshold, color="black", ls="--", lw=1, label=f"solved ({threshold:g})")
+    ax.set_xlabel("env steps")
+    ax.set_ylabel("greedy mean return")
+    ax.set_title(title)
+    ax.legend(fontsize=7)
+    return fig
+
+
+def plot_gradient_variance(table: pd.DataFrame) -> Figure:
+    """Per-episode gradient variance of both estimators, and their ratio, against the update.
+
+    Left: the trace of the covariance of the single-episode gradient estimate. Right: its
+    value without the baseline divided by its value with it (> 1: the baseline helps).
+    Mean ± std over seeds; each panel has one line per trained variant.
+    """
+    fig = Figure(figsize=(11, 4), layout="constrained")
+    left, right = fig.subplots(1, 2)
     for (variant, estimator), part in table.groupby(["variant", "estimator"], sort=False):
         stats = part.groupby("update")["grad_variance"].agg(["mean", "std"]).reset_index()
-        ax.errorbar(
+        left.errorbar(
             stats["update"],
             stats["mean"],
             yerr=stats["std"].fillna(0),
             marker="o",
             ms=3,
             capsize=2,
-            label=f"trained {variant}: {estimator}",
+            label=f"trained {variant}: psi = {_PSI[estimator]}",
         )
-    ax.set_yscale("log")
-    ax.set_xlabel("policy update")
-    ax.set_ylabel("trace of gradient covariance (per episode)")
-    ax.set_title("REINFORCE gradient variance: reward-to-go vs reward-to-go - V(s)")
-    ax.legend(fontsize=8)
+    wide = table.pivot_table(
+        index=["variant", "seed", "update"], columns="estimator", values="grad_variance"
+    )
+    ratio = (wide["no_baseline"] / wide["baseline"]).rename("ratio").reset_index()
+    for variant, part in ratio.groupby("variant", sort=False):
+        stats = part.groupby("update")["ratio"].agg(["mean", "std"]).reset_index()
+        right.errorbar(
+            stats["update"],
+            stats["mean"],
+            yerr=stats["std"].fillna(0),
+            marker="o",
+            ms=3,
+            capsize=2,
+            label=f"trained {variant}",
+        )
+    right.axhline(1.0, color="black", ls="--", lw=1)
+    left.set_yscale("log")
+    left.set_ylabel("trace of gradient covariance (one episode)")
+    right.set_ylabel("variance without baseline / with baseline")
+    for ax in (left, right):
+        ax.set_xlabel("policy update")
+        ax.legend(fontsize=8)
+    fig.suptitle(
+        "REINFORCE on CartPole-v1: gradient variance of reward-to-go with and without V(s)"
+    )
     return fig
+
+
+_PSI = {"no_baseline": "G_t", "baseline": "G_t - V(s_t)"}

@@ -131,6 +131,16 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="record_frames",
             ),
             Node(
+                _bound(
+                    nodes.plot_greedy_evaluations,
+                    title="DQN on CartPole-v1: greedy evaluations (100 episodes each)",
+                    threshold=475.0,
+                ),
+                "rl_dqn_periodic_evaluations_table",
+                "rl_dqn_evaluations_plot",
+                name="plot_dqn_evaluations",
+            ),
+            Node(
                 nodes.plot_variance,
                 "rl_reinforce_gradient_variance_table",
                 "rl_reinforce_gradient_variance_plot",
@@ -140,7 +150,11 @@ def create_pipeline(**kwargs) -> Pipeline:
                 "gridworld_returns", "gridworld_curves", "Q-learning on the course's 3x3 GridWorld"
             ),
             _curves(
-                "dqn_returns", "dqn_curves", "DQN on CartPole-v1", x="env_steps", threshold=475.0
+                "dqn_returns",
+                "dqn_curves",
+                "DQN on CartPole-v1: training episodes (epsilon-greedy behaviour)",
+                x="env_steps",
+                threshold=475.0,
             ),
             _curves(
                 "reinforce_returns", "reinforce_curves", "REINFORCE on CartPole-v1", threshold=475.0

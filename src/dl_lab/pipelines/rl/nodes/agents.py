@@ -1,0 +1,98 @@
+"""Nodes of the deep agents (4.14, 4.16) and the exploration study (4.3, 4.25)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from dl_lab.pipelines.rl.params import Budget, Study
+from dl_lab.pipelines.rl.runs import AgentRun, evaluation_table, returns_table, run_study
+from dl_lab.rl.agents import agent_bundle, evaluate_bundle, restore_policy
+from dl_lab.rl.common import greedy_frames
+from dl_lab.rl.plots import plot_frame_strip
+
+
+def saveable(run: AgentRun) -> dict[str, Any]:
+    """The saveable agent, labelled with the run it came from."""
+    label = {"study": run.study, "variant": run.variant, "seed": run.seed}
+    return {**agent_bundle(run.result, run.env_fn), "run": label}
+
+
+def train_dqn_agents(
+    study: Study, budget: Budget
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
+    """DQN variants on CartPole: returns, final evaluation, periodic evaluations, one saved agent."""
+    runs = run_study("dqn", study, budget)
+    periodic = pd.DataFrame(
+        [
+            {"variant": run.variant, "seed": run.seed, **row}
+            for run in runs
+            for row in run.result.evaluations
+        ]
+    )
+    table = evaluation_table(runs, solved_return=study.agent.get("solved_return", 475.0))
+    best = max(runs, key=lambda run: run.eval_returns.mean())
+    return returns_table(runs), table, periodic, saveable(best)
+
+
+def train_reinforce_agents(
+    study: Study, budget: Budget
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
+    """REINFORCE with and without a baseline; the gradient-variance probes of both estimators."""
+    runs = run_study("reinforce", study, budget)
+    probes = []
+    for run in runs:
+        for probe in run.result.extras["variance_probes"]:
+            for estimator in ("no_baseline", "baseline"):
+                probes.append(
+                    {
+                        "variant": run.variant,
+                        "seed": run.seed,
+                        "update": probe["update"],
+                        "estimator": estimator,
+                        "grad_variance": probe[f"grad_variance_{estimator}"],
+                        "grad_mean_norm": probe[f"grad_mean_norm_{estimator}"],
+                    }
+                )
+    table = evaluation_table(runs, solved_return=475.0)
+    best = max(runs, key=lambda run: run.eval_returns.mean())
+    return returns_table(runs), table, pd.DataFrame(probes), saveable(best)
+
+
+def compare_exploration(
+    study: Study, budget: Budget, name: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every exploration strategy of ``study`` on its seeds: returns and final greedy returns."""
+    runs = run_study(name, study, budget)
+    return returns_table(runs), evaluation_table(runs)
+
+
+def check_saved_agent(bundle: dict, evaluation: pd.DataFrame, budget: Budget) -> pd.DataFrame:
+    """Evaluate a reloaded agent on the same episodes as right after training; one row."""
+    run = bundle["run"]
+    reloaded = evaluate_bundle(bundle, budget.eval_episodes, budget.eval_seed)
+    trained = evaluation.set_index(["variant", "seed"]).loc[(run["variant"], run["seed"])]
+    return pd.DataFrame(
+        [
+            {
+                **run,
+                "algorithm": bundle["algorithm"],
+                "env_id": bundle["env_id"],
+                "trained_eval_mean_return": float(trained["eval_mean_return"]),
+                "reloaded_eval_mean_return": float(reloaded.mean()),
+                "reproduced": bool(np.isclose(reloaded.mean(), trained["eval_mean_return"])),
+            }
+        ]
+    )
+
+
+def record_frames(bundle: dict, budget: Budget, frames: int = 8) -> Figure:
+    """A strip of rgb_array frames from one greedy episode of a saved agent."""
+    policy, env_fn = restore_policy(bundle)
+    images, steps = greedy_frames(policy, env_fn, seed=budget.eval_seed)
+    keep = np.unique(np.linspace(0, len(images) - 1, frames).round().astype(int))
+    title = f"greedy {bundle['algorithm']} on {bundle['env_id']}: {steps[-1]} steps"
+    return plot_frame_strip([images[i] for i in keep], [steps[i] for i in keep], title)
