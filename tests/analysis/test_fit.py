@@ -82,6 +82,22 @@ def test_low_training_level_is_underfitting_even_with_a_gap():
     assert diagnose_fit(flat_history(0.70, 0.50)).label == "underfitting"
 
 
+def test_val_loss_rise_without_falling_train_loss_is_not_overfitting():
+    """An unstable run whose losses both bounce around chance level is not memorizing."""
+    history = pd.DataFrame(
+        {
+            "epoch": [1, 2, 3, 4],
+            "train_loss": [2.30, 2.10, 2.25, 2.31],
+            "val_loss": [2.30, 2.05, 2.28, 2.30],
+            "train_acc": [0.10, 0.18, 0.11, 0.10],
+            "val_acc": [0.10, 0.19, 0.11, 0.10],
+        }
+    )
+    diagnosis = diagnose_fit(history)
+    assert diagnosis.evidence["val_loss_rise"] > 0.10
+    assert diagnosis.label == "underfitting"
+
+
 def test_non_finite_loss_is_diverged():
     history = flat_history(0.9, 0.88)
     history.loc[4, "train_loss"] = math.nan

@@ -155,6 +155,7 @@ def stride_padding_costs(
                 conv(x[:1])
             timings = []
             with torch.no_grad():
+                conv(x)  # warm-up: the first call picks and caches the algorithm
                 for _ in range(repeats):
                     start = time.perf_counter()
                     conv(x)

@@ -6,9 +6,10 @@ and names the regime with the numbers behind it. The rules, first match wins:
 
 1. ``diverged``: a loss is NaN or infinite.
 2. ``overfitting``: the validation loss has risen ``overfit_val_rise`` (relative) above a
-   minimum reached earlier, or the final train-val gap is at least ``overfit_gap`` while
-   the training level is fine (a model that has not learnt the training set is
-   underfitting first, as course 1.9 puts it: high train and high val error).
+   minimum reached earlier while the training loss kept falling, or the final train-val
+   gap is at least ``overfit_gap`` while the training level is fine (a model that has not
+   learnt the training set is underfitting first, as course 1.9 puts it: high train and
+   high val error).
 3. ``still_improving``: the validation loss still falls by ``improving_rate`` (relative)
    per epoch over the last ``improving_window`` epochs; judge after more epochs.
 4. ``underfitting``: the training level is low (accuracy below ``underfit_train_acc``, or
@@ -147,6 +148,8 @@ def fit_evidence(history: pd.DataFrame, thresholds: FitThresholds) -> dict[str, 
         evidence["val_loss_min"] = float(val[best])
         evidence["val_loss_rise"] = float((val[-1] - val[best]) / max(abs(val[best]), 1e-12))
         evidence["epochs_after_best"] = len(val) - 1 - best
+        train = history["train_loss"].to_numpy(dtype=float)
+        evidence["train_loss_change_after_best"] = float(train[-1] - train[best])
         window = min(thresholds.improving_window, len(val) - 1)
         evidence["val_loss_trend"] = (
             float((val[-1 - window] - val[-1]) / (window * max(abs(val[-1 - window]), 1e-12)))
@@ -169,10 +172,12 @@ def _decide(evidence: dict[str, Any], t: FitThresholds) -> tuple[Label, str]:
         return "diverged", "a training or validation loss is NaN or infinite"
     gap_limit = t.overfit_gap if evidence["gap_kind"] == "accuracy" else t.overfit_loss_gap
     low = _low_training_level(evidence, t)
-    if evidence["epochs_after_best"] >= 1 and evidence["val_loss_rise"] >= t.overfit_val_rise:
+    rose = evidence["epochs_after_best"] >= 1 and evidence["val_loss_rise"] >= t.overfit_val_rise
+    if rose and evidence["train_loss_change_after_best"] < 0:
         return "overfitting", (
             f"val loss rose {evidence['val_loss_rise']:.0%} after its minimum at epoch "
-            f"{evidence['best_val_epoch']} (threshold {t.overfit_val_rise:.0%})"
+            f"{evidence['best_val_epoch']} (threshold {t.overfit_val_rise:.0%}) while the "
+            "training loss kept falling"
         )
     if evidence["final_gap"] >= gap_limit and not low:
         return "overfitting", f"final gap {evidence['final_gap']:.3f} >= {gap_limit}"

@@ -56,14 +56,16 @@ def plot_classical(table: pd.DataFrame) -> Figure:
     """Test accuracy and training time against training-set size for every model/features."""
     fig = Figure(figsize=(13, 4.5), layout="constrained")
     acc_ax, time_ax = fig.subplots(1, 2)
+    models = list(dict.fromkeys(table["model"]))
+    colours = {m: f"C{i % 10}" for i, m in enumerate(models)}  # one colour per model
+    styles = {"learned": "-", "hog": "--", "pixels": ":"}  # one line style per features
     for (model, features), part in table.groupby(["model", "features"], sort=False):
-        style = "-" if features == "learned" else ("--" if features == "hog" else ":")
-        lw = 2.5 if features == "learned" else 1
-        label = f"{model} ({features})"
+        style = dict(ls=styles.get(features, "-."), color=colours[model], marker="o", ms=3,
+                     lw=2.5 if features == "learned" else 1.2)  # fmt: skip
         acc_ax.semilogx(
-            part["train_size"], part["test_acc"], style, marker="o", ms=3, lw=lw, label=label
+            part["train_size"], part["test_acc"], label=f"{model} ({features})", **style
         )
-        time_ax.loglog(part["train_size"], part["train_time_s"], style, marker="o", ms=3, lw=lw)
+        time_ax.loglog(part["train_size"], part["train_time_s"], **style)
     acc_ax.set(xlabel="training images", ylabel="test accuracy", title="accuracy vs data size")
     time_ax.set(xlabel="training images", ylabel="training time (s)", title="training cost")
     acc_ax.legend(fontsize=6, ncol=2)

@@ -46,7 +46,7 @@ def plot_shift_accuracy(curves: pd.DataFrame) -> Figure:
     return fig
 
 
-def plot_feature_maps(views: dict[str, torch.Tensor], images: torch.Tensor) -> Figure:
+def plot_feature_maps(views: dict[str, torch.Tensor], images: torch.Tensor, title: str) -> Figure:
     """First-layer filters, then per image: input, maps before and after ReLU."""
     filters, pre, post = views["filters"], views["pre_relu"], views["post_relu"]
     channels = min(filters.shape[0], 6)
@@ -65,7 +65,7 @@ def plot_feature_maps(views: dict[str, torch.Tensor], images: torch.Tensor) -> F
             axes[row, 0].set_title(name, fontsize=7)
             for c in range(channels):
                 axes[row, c + 1].imshow(maps[i, c], cmap="viridis")
-    fig.suptitle("Conv1 filters and feature maps of the trained max-pooling CNN")
+    fig.suptitle(title)
     return fig
 
 

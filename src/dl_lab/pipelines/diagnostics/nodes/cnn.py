@@ -68,12 +68,15 @@ def study_pooling(
     table, curves, models = pooling_invariance(
         params.pooling_variants, data, params.loop, params.shifts, seed, fit.thresholds
     )
-    model = models[next(iter(models))]  # the first variant (max pooling by default)
-    images = data.x_eval[: params.feature_map_images]
+    shown = next(iter(models))  # the first variant (max pooling by default)
+    model = models[shown]
+    classes = range(min(params.feature_map_images, data.num_classes))
+    picks = [int((data.y_eval == c).nonzero()[0, 0]) for c in classes]  # one image per class
+    images = data.x_eval[picks]
     sparsity = relu_sparsity(model, data.x_eval)
     views = first_layer_views(model, images)
-    return (table, curves, sparsity, plot_shift_accuracy(curves),
-            plot_feature_maps(views, images))  # fmt: skip
+    figure = plot_feature_maps(views, images, f"Conv1 filters and feature maps: {shown} CNN")
+    return table, curves, sparsity, plot_shift_accuracy(curves), figure
 
 
 def study_normalization(

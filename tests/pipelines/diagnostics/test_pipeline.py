@@ -1,0 +1,87 @@
+"""diagnostics end to end with --env test: files in data/08_reporting and runs in MLflow."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from mlflow.tracking import MlflowClient
+
+from dl_lab.analysis.fit import LABELS
+from dl_lab.pipelines.diagnostics import create_pipeline
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def run(kedro_project):
+    """The session's project copy (data_processing already run), then diagnostics."""
+    project = kedro_project
+    project.run("--pipelines", "diagnostics")
+    client = MlflowClient(tracking_uri=project.tracking_uri)
+    experiment = client.get_experiment_by_name("dl-lab/diagnostics")
+    assert experiment is not None
+    return project, client, experiment
+
+
+def _table(project, name: str) -> pd.DataFrame:
+    return pd.read_csv(project.path / f"data/08_reporting/diagnostics/{name}.csv")
+
+
+def _expected_files() -> set[str]:
+    names = {o for node in create_pipeline().nodes for o in node.outputs}
+    files = {f"{n[5:-6]}.csv" for n in names if n.endswith("_table")}
+    return files | {f"{n[5:-5]}.png" for n in names if n.endswith("_plot")}
+
+
+def test_every_table_and_figure_in_reporting_and_mlflow(run):
+    project, client, experiment = run
+    folder = project.path / "data/08_reporting/diagnostics"
+    expected = _expected_files()
+    assert len(expected) > 50
+    assert {p.name for p in folder.iterdir()} >= expected
+    parent = client.search_runs(
+        [experiment.experiment_id], "tags.kedro_command LIKE '%diagnostics%'"
+    )
+    assert len(parent) == 1
+    logged = {
+        a.path.split("/")[-1] for a in client.list_artifacts(parent[0].info.run_id, "diagnostics")
+    }
+    assert logged >= expected
+    metrics = parent[0].data.metrics
+    assert metrics["lr_sweep_sgd_largest_diverged"] == 1.0
+    assert metrics["grad_ratio_log10_sigmoid"] < -2  # >= 100x smaller first-layer gradient
+
+
+def test_tracked_runs_carry_the_fit_diagnosis_tag(run):
+    _, client, experiment = run
+    children = client.search_runs([experiment.experiment_id], "tags.study = 'fit_diagnosis'")
+    assert {r.info.run_name for r in children} == {
+        "diagnostics__tiny_model__seed42", "diagnostics__big_model_little_data__seed42",
+    }  # fmt: skip
+    for child in children:
+        assert child.data.tags["fit_diagnosis"] in LABELS
+        assert "train_acc" in child.data.tags["fit_evidence"]
+
+
+def test_acceptance_outcomes(run):
+    project, _, _ = run
+    lr = _table(project, "lr_sweep")
+    largest = lr.loc[lr.groupby("optimizer")["lr"].idxmax()]
+    assert (largest["outcome"] == "diverged").all()
+    flow = _table(project, "gradient_flow").set_index("case")
+    findings = _table(project, "gradient_findings")
+    vanishing = flow.loc["sigmoid", "first_last_ratio_init"] <= 1e-2
+    assert findings["answer"].iloc[0] == ("yes" if vanishing else "no")
+    assert set(findings["answer"]) <= {"yes", "no"} and len(findings) == 5
+    sizes = _table(project, "conv_sizes")
+    assert set(sizes["outcome"]) <= {"equal", "both_refuse", "formula_refuses"}
+    stopping = _table(project, "early_stopping").set_index("source")
+    assert stopping.iloc[0][["best_epoch", "stop_epoch"]].tolist() == [3, 6]
+    assert stopping.iloc[1][["best_epoch", "restored_weights_epoch", "stop_epoch"]].tolist() == [
+        3,
+        3,
+        6,
+    ]
+    summary = _table(project, "fit_diagnoses")
+    assert set(summary["fit_diagnosis"]) <= set(LABELS)
+    assert {"fit_tracked", "lr_sweep", "activations", "capacity"} <= set(summary["experiment"])
