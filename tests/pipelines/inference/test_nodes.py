@@ -1,0 +1,45 @@
+"""Inference nodes on small inputs: the errors a user meets before any prediction."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from dl_lab.pipelines.inference import nodes
+from dl_lab.pipelines.inference.params import InferenceParams
+from dl_lab.tuning.serving import InputShapeError
+
+PARAMS = InferenceParams(model_name="m", source="files")
+MODEL = {"model_name": "m", "version": "4", "input_shape": [-1, 1, 28, 28]}
+
+
+def files(images) -> dict:
+    return {"images": images, "labels": None, "names": [], "path": "data/01_raw/inference"}
+
+
+def test_no_champion(monkeypatch):
+    monkeypatch.setattr(nodes.tracking, "model_version_by_alias", lambda name, alias: None)
+    with pytest.raises(nodes.NoChampionError, match="model 'm' has the alias 'champion'"):
+        nodes.resolve_model(PARAMS)
+
+
+def test_wrong_shape_names_both_shapes():
+    with pytest.raises(
+        InputShapeError, match=r"\(2, 1, 8, 8\) but model 'm' v4 expects \(N, 1, 28, 28\)"
+    ):
+        nodes.prepare_inputs({}, files(np.zeros((2, 1, 8, 8), np.float32)), MODEL, PARAMS)
+
+
+def test_empty_folder_and_unscaled_pixels():
+    with pytest.raises(FileNotFoundError, match="no .npy/.npz/.png/.jpg inputs"):
+        nodes.prepare_inputs({}, files(None), MODEL, PARAMS)
+    loud = PARAMS.model_copy(update={"pixel_max": 1.0})
+    with pytest.raises(ValueError, match="set pixel_max"):
+        nodes.prepare_inputs({}, files(np.full((1, 1, 28, 28), 255, np.float32)), MODEL, loud)
+
+
+def test_test_split_source_keeps_labels():
+    bundle = {"x_test": torch.zeros(3, 1, 28, 28), "y_test": torch.tensor([1, 2, 3])}
+    batch = nodes.prepare_inputs(bundle, files(None), MODEL, InferenceParams(model_name="m"))
+    assert batch["y"].tolist() == [1, 2, 3] and batch["names"][0] == "test#0"

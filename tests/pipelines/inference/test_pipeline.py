@@ -1,0 +1,72 @@
+"""inference end to end with --env test: no champion, then the champion's predictions."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from mlflow.tracking import MlflowClient
+from PIL import Image
+
+pytestmark = pytest.mark.slow
+MODEL = "inference-e2e"  # a name of its own: other tests share the project's registry
+INFER = ("--pipelines", "inference", "--params", f"inference.model_name={MODEL}")
+
+
+@pytest.fixture(scope="module")
+def served(kedro_project):
+    """Inference before any champion exists, then one retraining, then inference again."""
+    before = kedro_project.run(*INFER, check=False)
+    kedro_project.run("--pipelines", "retraining", "--params", f"retraining.model_name={MODEL}")
+    kedro_project.run(*INFER)
+    return kedro_project, before
+
+
+def test_no_champion_is_a_clear_error(served):
+    _, before = served
+    assert before.returncode != 0
+    output = before.stdout + before.stderr
+    assert f"no version of model '{MODEL}' has the alias 'champion'" in output
+    assert "make retrain" in output
+
+
+def test_test_split_accuracy_equals_the_champions_recorded_test_acc(served):
+    project, _ = served
+    summary = json.loads((project.path / "data/08_reporting/inference/summary.json").read_text())
+    client = MlflowClient(tracking_uri=project.tracking_uri)
+    version = client.get_model_version_by_alias(MODEL, "champion")
+    assert summary["version"] == version.version
+    assert summary["accuracy"] == float(version.tags["test_acc"])
+    assert summary["matches_recorded_test_acc"] is True
+    predictions = pd.read_csv(project.path / "data/07_model_output/inference/predictions.csv")
+    bundle = torch.load(project.path / "data/05_model_input/model_input.pt", weights_only=True)
+    assert len(predictions) == len(bundle["y_test"]) == summary["samples"]
+    probs = predictions[[f"prob_{c}" for c in bundle["classes"]]].to_numpy()
+    assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-5)
+    assert (
+        predictions["predicted_class"].astype(str) == np.asarray(bundle["classes"])[probs.argmax(1)]
+    ).all()
+    accuracy = (predictions["predicted_class"] == predictions["label"]).mean()
+    assert accuracy == pytest.approx(summary["accuracy"])
+
+
+def test_a_folder_of_images(served):
+    project, _ = served
+    bundle = torch.load(project.path / "data/05_model_input/model_input.pt", weights_only=True)
+    folder = project.path / "data/01_raw/inference"
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(3):
+        pixels = np.rint(bundle["x_test"][i, 0].numpy() * 255).astype(np.uint8)
+        Image.fromarray(pixels).save(folder / f"digit_{i}.png")
+    project.run(
+        "--pipelines",
+        "inference",
+        "--params",
+        f"inference.model_name={MODEL},inference.source=files",
+    )
+    predictions = pd.read_csv(project.path / "data/07_model_output/inference/predictions.csv")
+    assert predictions["input"].tolist() == [f"digit_{i}.png#0" for i in range(3)]
+    assert "label" not in predictions
