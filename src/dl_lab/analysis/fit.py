@@ -6,7 +6,9 @@ and names the regime with the numbers behind it. The rules, first match wins:
 
 1. ``diverged``: a loss is NaN or infinite.
 2. ``overfitting``: the validation loss has risen ``overfit_val_rise`` (relative) above a
-   minimum reached earlier while the training loss kept falling, or the final train-val
+   minimum reached earlier while the training loss kept falling (by at least
+   ``overfit_train_drop``, relative: the model still fits the training set better), or the
+   final train-val
    gap is at least ``overfit_gap`` while the training level is fine (a model that has not
    learnt the training set is underfitting first, as course 1.9 puts it: high train and
    high val error).
@@ -71,6 +73,8 @@ class FitThresholds:
     """Final train-minus-val accuracy at or above this: it does not generalize."""
     overfit_val_rise: float = 0.10
     """Final val loss this fraction above its (earlier) minimum: val loss has turned up."""
+    overfit_train_drop: float = 0.05
+    """...while the training loss fell at least this fraction after that minimum."""
     improving_window: int = 3
     """Epochs over which the recent validation-loss trend is measured."""
     improving_rate: float = 0.02
@@ -81,7 +85,13 @@ class FitThresholds:
     """Loss-only histories: training loss above this is underfitting (None: rule skipped)."""
 
     def __post_init__(self) -> None:
-        fractions = ("underfit_train_acc", "overfit_gap", "overfit_val_rise", "improving_rate")
+        fractions = (
+            "underfit_train_acc",
+            "overfit_gap",
+            "overfit_val_rise",
+            "overfit_train_drop",
+            "improving_rate",
+        )
         for name in fractions:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
@@ -149,7 +159,9 @@ def fit_evidence(history: pd.DataFrame, thresholds: FitThresholds) -> dict[str, 
         evidence["val_loss_rise"] = float((val[-1] - val[best]) / max(abs(val[best]), 1e-12))
         evidence["epochs_after_best"] = len(val) - 1 - best
         train = history["train_loss"].to_numpy(dtype=float)
-        evidence["train_loss_change_after_best"] = float(train[-1] - train[best])
+        evidence["train_loss_drop_after_best"] = float(
+            (train[best] - train[-1]) / max(abs(train[best]), 1e-12)
+        )
         window = min(thresholds.improving_window, len(val) - 1)
         evidence["val_loss_trend"] = (
             float((val[-1 - window] - val[-1]) / (window * max(abs(val[-1 - window]), 1e-12)))
@@ -173,11 +185,11 @@ def _decide(evidence: dict[str, Any], t: FitThresholds) -> tuple[Label, str]:
     gap_limit = t.overfit_gap if evidence["gap_kind"] == "accuracy" else t.overfit_loss_gap
     low = _low_training_level(evidence, t)
     rose = evidence["epochs_after_best"] >= 1 and evidence["val_loss_rise"] >= t.overfit_val_rise
-    if rose and evidence["train_loss_change_after_best"] < 0:
+    if rose and evidence["train_loss_drop_after_best"] >= t.overfit_train_drop:
         return "overfitting", (
             f"val loss rose {evidence['val_loss_rise']:.0%} after its minimum at epoch "
             f"{evidence['best_val_epoch']} (threshold {t.overfit_val_rise:.0%}) while the "
-            "training loss kept falling"
+            f"training loss fell {evidence['train_loss_drop_after_best']:.0%}"
         )
     if evidence["final_gap"] >= gap_limit and not low:
         return "overfitting", f"final gap {evidence['final_gap']:.3f} >= {gap_limit}"

@@ -117,9 +117,7 @@ def compare_paired(
     )
 
 
-def mean_std_across_seeds(
-    table: pd.DataFrame, keys: list[str], metrics: list[str]
-) -> pd.DataFrame:
+def mean_std_across_seeds(table: pd.DataFrame, keys: list[str], metrics: list[str]) -> pd.DataFrame:
     """One row per ``keys`` group: ``n_seeds`` and ``<metric>_mean`` / ``<metric>_std``."""
     present = [m for m in metrics if m in table]
     grouped = table.groupby(keys, sort=False)
