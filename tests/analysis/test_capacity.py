@@ -8,7 +8,7 @@ import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.tree import DecisionTreeClassifier
 
-from dl_lab.analysis.classical import CLASSIFIERS, compare_classical_deep, stored_numbers
+from dl_lab.analysis.classical import CLASSIFIERS, compare_classical_deep, stored_numbers, winners
 from dl_lab.analysis.complexity import capacity_sweep, depth_bias_variance, mlp_factory
 from dl_lab.analysis.fit import FitThresholds
 from dl_lab.analysis.loops import LoopConfig, Splits
@@ -58,6 +58,10 @@ def test_classical_vs_deep_table(toy_splits):
     assert set(table["train_size"]) == {40, 256}
     assert table["test_acc"].between(0, 1).all() and (table["n_parameters"] > 0).all()
     assert set(table["family"]) == {"classical", "deep"}
+    summary = winners(table).set_index("train_size")
+    assert list(summary.index) == [40, 256]
+    top = table[table["train_size"] == 40]["test_acc"].max()
+    assert max(summary.loc[40, "best_classical_acc"], summary.loc[40, "best_deep_acc"]) == top
     with pytest.raises(KeyError, match="available"):
         compare_classical_deep(pixels, lambda x: x, [40], ["xgboost"], ["pixels"], {},
                                LoopConfig(), 1, 0)  # fmt: skip

@@ -171,3 +171,24 @@ def compare_classical_deep(
     table = pd.DataFrame(rows)
     table["family"] = table["family"].fillna("classical") if "family" in table else "classical"
     return table
+
+
+def winners(table: pd.DataFrame) -> pd.DataFrame:
+    """Per training size: the best classical and the best deep model, the deep margin, and
+    the fastest model to train within 1 point of the best accuracy."""
+    rows = []
+    for size, part in table.groupby("train_size"):
+        best = {fam: part[part["family"] == fam].nlargest(1, "test_acc").iloc[0]
+                for fam in ("classical", "deep")}  # fmt: skip
+        near = part[part["test_acc"] >= part["test_acc"].max() - 0.01]
+        fastest = near.nsmallest(1, "train_time_s").iloc[0]
+        rows.append(
+            {"train_size": size,
+             "best_classical": f"{best['classical']['model']} ({best['classical']['features']})",
+             "best_classical_acc": best["classical"]["test_acc"],
+             "best_deep": best["deep"]["model"], "best_deep_acc": best["deep"]["test_acc"],
+             "deep_minus_classical": best["deep"]["test_acc"] - best["classical"]["test_acc"],
+             "fastest_within_1pt": f"{fastest['model']} ({fastest['features']})",
+             "fastest_train_time_s": fastest["train_time_s"]}
+        )  # fmt: skip
+    return pd.DataFrame(rows)

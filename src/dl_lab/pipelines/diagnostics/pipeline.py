@@ -79,7 +79,7 @@ def _specs() -> list[tuple]:
         (n.sweep_capacity, ["model_input", f"{P}.complexity", FIT, SEED],
          _t("capacity") + _p("capacity")),
         (n.compare_classical_and_deep, ["model_input", f"{P}.classical", SEED],
-         _t("classical") + _p("classical", "learning_curves_by_size")),
+         _t("classical", "classical_winners") + _p("classical", "learning_curves_by_size")),
         (n.sweep_activations, ["model_input", f"{P}.activations", FIT, SEED],
          _t("activation_ranges", "activations", "activation_layers")
          + _p("activation_curves", "activations")),

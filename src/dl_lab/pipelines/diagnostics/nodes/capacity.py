@@ -8,7 +8,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from dl_lab.analysis.bias_variance import minimum_of, mlp_width_sweep, polynomial_fitter, sweep
-from dl_lab.analysis.classical import compare_classical_deep
+from dl_lab.analysis.classical import compare_classical_deep, winners
 from dl_lab.analysis.complexity import capacity_sweep, cnn_factory, depth_bias_variance, mlp_factory
 from dl_lab.analysis.fit import recommend_complexity
 from dl_lab.analysis.loops import prepare_splits, standardizer
@@ -90,12 +90,13 @@ def sweep_capacity(
 
 def compare_classical_and_deep(
     model_input: dict[str, Any], params: ClassicalParams, seed: int
-) -> tuple[pd.DataFrame, Figure, Figure]:
-    """Classical models on pixels and HOG vs MLP and CNN across training-set sizes (test split)."""
+) -> tuple[pd.DataFrame, pd.DataFrame, Figure, Figure]:
+    """Classical models on pixels and HOG vs MLP and CNN across training-set sizes (test split);
+    the full table and, per size, who wins."""
     pixels = prepare_splits(model_input, None, seed, eval_split="test", standardize=False)
     deep = {name: (m.architecture, m.options) for name, m in params.deep.items()}
     table = compare_classical_deep(
         pixels, standardizer(model_input), list(params.sizes), params.classifiers,
         list(params.features), deep, params.loop, params.min_updates, seed,
     )  # fmt: skip
-    return table, plot_classical(table), plot_learning_curves_by_size(table)
+    return table, winners(table), plot_classical(table), plot_learning_curves_by_size(table)
