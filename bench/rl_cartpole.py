@@ -83,7 +83,9 @@ def run_seed(options: dict, seed: int, args: argparse.Namespace) -> dict:
 def markdown(table: pd.DataFrame) -> str:
     """``table`` as a Markdown table."""
     lines = ["| " + " | ".join(table.columns) + " |", "|" + " --- |" * len(table.columns)]
-    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in table.itertuples(index=False)]
+    lines += [
+        "| " + " | ".join(str(v) for v in row) + " |" for row in table.itertuples(index=False)
+    ]
     return "\n".join(lines)
 
 

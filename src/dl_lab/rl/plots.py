@@ -14,6 +14,23 @@ from dl_lab.rl.gridworld import ACTIONS, GridWorldEnv
 _ARROW = {a: (delta[1], delta[0]) for a, (_, delta) in ACTIONS.items()}
 
 
+def _annotate(ax, grid: GridWorldEnv, state: int, value: float, best: set[int]) -> None:
+    """Mark a wall or terminal cell, or draw its optimal actions and value."""
+    row, col = grid.cell_of(state)
+    text = dict(ha="center", va="center", color="white")
+    if (row, col) in grid.walls:
+        ax.text(col, row, "#", **{**text, "color": "black"})
+    elif grid.is_terminal((row, col)):
+        label = "G" if (row, col) == grid.goal else "T"
+        ax.text(col, row, f"{label}\n{grid.terminal_rewards[(row, col)]:+g}", **text)
+    else:
+        for action in sorted(best):
+            dx, dy = _ARROW[action]
+            arrow = dict(head_width=0.12, color="white", length_includes_head=True)
+            ax.arrow(col, row, 0.3 * dx, 0.3 * dy, **arrow)
+        ax.text(col, row + 0.38, f"{value:.1f}", fontsize=7, **text)
+
+
 def draw_value_policy(
     ax, grid: GridWorldEnv, values: np.ndarray, actions: Sequence[set[int]], title: str
 ):
@@ -26,41 +43,7 @@ def draw_value_policy(
     ax.set_facecolor("0.55")
     mesh = ax.imshow(image, cmap="viridis")
     for state, best in enumerate(actions):
-        cell = grid.cell_of(state)
-        if cell in grid.walls:
-            ax.text(cell[1], cell[0], "#", ha="center", va="center", color="black")
-            continue
-        if grid.is_terminal(cell):
-            label = "G" if cell == grid.goal else "T"
-            ax.text(
-                cell[1],
-                cell[0],
-                f"{label}\n{grid.terminal_rewards[cell]:+g}",
-                ha="center",
-                va="center",
-                color="white",
-            )
-            continue
-        for action in sorted(best):
-            dx, dy = _ARROW[action]
-            ax.arrow(
-                cell[1],
-                cell[0],
-                0.3 * dx,
-                0.3 * dy,
-                head_width=0.12,
-                color="white",
-                length_includes_head=True,
-            )
-        ax.text(
-            cell[1],
-            cell[0] + 0.38,
-            f"{values[state]:.1f}",
-            ha="center",
-            va="center",
-            fontsize=7,
-            color="white",
-        )
+        _annotate(ax, grid, state, float(values[state]), best)
     ax.set_xticks(range(grid.cols))
     ax.set_yticks(range(grid.rows))
     ax.set_xlabel("column")

@@ -203,6 +203,13 @@ def _update(config, policy, critic, optimizers, batch) -> dict[str, float]:
     return {"policy_loss": policy_loss.item(), "value_loss": value_loss.item()}
 
 
+def _optimizers(config: ReinforceConfig, policy: nn.Module, critic: nn.Module) -> list:
+    return [
+        torch.optim.Adam(policy.parameters(), lr=config.learning_rate),
+        torch.optim.Adam(critic.parameters(), lr=config.value_learning_rate),
+    ]
+
+
 def train(config: ReinforceConfig, env_fn: EnvFactory, log: Logger) -> TrainResult:
     """REINFORCE; logs ``episode_return`` per episode and the gradient-variance probes."""
     seed_everything(config.seed, config.torch_threads)
@@ -211,26 +218,24 @@ def train(config: ReinforceConfig, env_fn: EnvFactory, log: Logger) -> TrainResu
         env_fn.vector(config.episodes_per_update),
         env_fn.vector(config.variance_episodes),
     )
-    obs_dim, n_actions = (
-        int(np.prod(envs.single_observation_space.shape)),
-        int(envs.single_action_space.n),
-    )
+    obs_dim = int(np.prod(envs.single_observation_space.shape))
+    n_actions = int(envs.single_action_space.n)
     policy, critic = build_networks(config, obs_dim, n_actions)
-    optimizers = [
-        torch.optim.Adam(policy.parameters(), lr=config.learning_rate),
-        torch.optim.Adam(critic.parameters(), lr=config.value_learning_rate),
-    ]
+    optimizers = _optimizers(config, policy, critic)
     episodes, probes, env_steps = EpisodeLog(log), [], 0
     evaluator = EvalTracker(env_fn, config.eval_episodes, config.seed, config.solved_return, log)
     probe_seed = config.seed + config.episodes_per_update  # probe episodes never repeat training's
     for update in range(1, config.updates + 1):
         if config.variance_every and (update - 1) % config.variance_every == 0:
-            probe = gradient_variance(
-                policy, critic, collect(policy, probe_envs, probe_seed), config.gamma
+            probe_batch = collect(policy, probe_envs, probe_seed)
+            probes.append(
+                {
+                    "update": update - 1,
+                    **gradient_variance(policy, critic, probe_batch, config.gamma),
+                }
             )
-            probes.append({"update": update - 1, **probe})
-            log(probe, update - 1)
-            probe_seed = None
+            log({k: v for k, v in probes[-1].items() if k != "update"}, update - 1)
+            probe_seed = None  # later probes continue the probe environments' random stream
         batch = collect(policy, envs, config.seed if update == 1 else None)
         for ret, length in zip(batch.episode_returns, batch.episode_lengths, strict=True):
             episodes.record(float(ret), int(length))
@@ -239,17 +244,19 @@ def train(config: ReinforceConfig, env_fn: EnvFactory, log: Logger) -> TrainResu
         if (config.eval_every and update % config.eval_every == 0) or update == config.updates:
             evaluator(update, greedy_policy(policy), lambda: {})
     envs.close()
+    probe_envs.close()
+    state = {
+        "policy": policy.state_dict(),
+        "critic": critic.state_dict(),
+        "obs_dim": obs_dim,
+        "n_actions": n_actions,
+    }
     return TrainResult(
         algorithm="reinforce",
         config=asdict(config),
         episode_returns=episodes.returns,
         episode_lengths=episodes.lengths,
-        state={
-            "policy": policy.state_dict(),
-            "critic": critic.state_dict(),
-            "obs_dim": obs_dim,
-            "n_actions": n_actions,
-        },
+        state=state,
         env_steps=env_steps,
         wall_time_s=time.perf_counter() - start,
         evaluations=evaluator.rows,

@@ -9,6 +9,16 @@ from kedro.pipeline import Node, Pipeline
 from dl_lab.pipelines.rl import nodes
 
 BUDGET = "params:rl_budget"
+STUDIES = (
+    "gridworld",
+    "dqn",
+    "reinforce",
+    "exploration_gridworld",
+    "exploration_cartpole",
+    "shaping_mountaincar",
+    "shaping_trap",
+)
+SAVED = (("q_learning", "gridworld"), ("dqn", "dqn"), ("reinforce", "reinforce"))  # agent, study
 
 
 def _bound(func, **constants):
@@ -16,13 +26,15 @@ def _bound(func, **constants):
     return update_wrapper(partial(func, **constants), func)
 
 
-def _curves(returns: str, output: str, title: str, x: str = "episode", threshold=None) -> Node:
+def _curves(study: str, title: str, x: str = "episode", threshold: float | None = None) -> Node:
     plot = _bound(nodes.plot_returns, title=title, x=x, threshold=threshold)
-    return Node(plot, f"rl_{returns}_table", f"rl_{output}_plot", name=f"plot_{output}")
+    return Node(
+        plot, f"rl_{study}_returns_table", f"rl_{study}_curves_plot", name=f"plot_{study}_curves"
+    )
 
 
-def create_pipeline(**kwargs) -> Pipeline:
-    explore = nodes.compare_exploration
+def gridworld_pipeline() -> Pipeline:
+    """4.18: the env checker, value iteration and Q-learning on the course's grid."""
     return Pipeline(
         [
             Node(
@@ -48,6 +60,14 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 name="train_gridworld_agents",
             ),
+        ]
+    )
+
+
+def deep_agents_pipeline() -> Pipeline:
+    """4.14 and 4.16: DQN variants and REINFORCE with and without a baseline on CartPole."""
+    return Pipeline(
+        [
             Node(
                 nodes.train_dqn_agents,
                 ["params:rl.dqn", BUDGET],
@@ -70,24 +90,24 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 name="train_reinforce_agents",
             ),
-            Node(
-                _bound(explore, name="exploration_gridworld"),
-                ["params:rl.exploration_gridworld", BUDGET],
-                [
-                    "rl_exploration_gridworld_returns_table",
-                    "rl_exploration_gridworld_evaluation_table",
-                ],
-                name="compare_exploration_gridworld",
-            ),
-            Node(
-                _bound(explore, name="exploration_cartpole"),
-                ["params:rl.exploration_cartpole", BUDGET],
-                [
-                    "rl_exploration_cartpole_returns_table",
-                    "rl_exploration_cartpole_evaluation_table",
-                ],
-                name="compare_exploration_cartpole",
-            ),
+        ]
+    )
+
+
+def studies_pipeline() -> Pipeline:
+    """4.3, 4.25 and 4.17: exploration strategies and reward shaping."""
+    explore = [
+        Node(
+            _bound(nodes.compare_exploration, name=study),
+            [f"params:rl.{study}", BUDGET],
+            [f"rl_{study}_returns_table", f"rl_{study}_evaluation_table"],
+            name=f"compare_{study}",
+        )
+        for study in ("exploration_gridworld", "exploration_cartpole")
+    ]
+    return Pipeline(
+        [
+            *explore,
             Node(
                 nodes.compare_shaping_mountaincar,
                 ["params:rl.shaping", BUDGET],
@@ -105,22 +125,27 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 name="demonstrate_shaping_trap",
             ),
-            *[
-                Node(
-                    nodes.check_saved_agent,
-                    [f"rl_{agent}_agent", f"rl_{study}_evaluation_table", BUDGET],
-                    f"rl_{agent}_reload",
-                    name=f"check_saved_{agent}_agent",
-                )
-                for agent, study in (
-                    ("q_learning", "gridworld"),
-                    ("dqn", "dqn"),
-                    ("reinforce", "reinforce"),
-                )
-            ],
+        ]
+    )
+
+
+def checks_pipeline() -> Pipeline:
+    """Saved agents reload and reproduce their evaluation; a greedy CartPole episode as frames."""
+    reloads = [
+        Node(
+            nodes.check_saved_agent,
+            [f"rl_{agent}_agent", f"rl_{study}_evaluation_table", BUDGET],
+            f"rl_{agent}_reload",
+            name=f"check_saved_{agent}_agent",
+        )
+        for agent, study in SAVED
+    ]
+    return Pipeline(
+        [
+            *reloads,
             Node(
                 nodes.concat_tables,
-                ["rl_q_learning_reload", "rl_dqn_reload", "rl_reinforce_reload"],
+                [f"rl_{agent}_reload" for agent, _ in SAVED],
                 "rl_agent_reload_table",
                 name="collect_reload_checks",
             ),
@@ -130,12 +155,39 @@ def create_pipeline(**kwargs) -> Pipeline:
                 "rl_cartpole_frames_plot",
                 name="record_frames",
             ),
+        ]
+    )
+
+
+def reports_pipeline() -> Pipeline:
+    """Return curves (mean ± std over seeds), gradient variance, the evaluation table."""
+    dqn_evaluations = _bound(
+        nodes.plot_greedy_evaluations,
+        title="DQN on CartPole-v1: greedy evaluations (100 episodes each)",
+        threshold=475.0,
+    )
+    return Pipeline(
+        [
+            _curves("gridworld", "Q-learning on the course's 3x3 GridWorld"),
+            _curves(
+                "dqn",
+                "DQN on CartPole-v1: training episodes (epsilon-greedy behaviour)",
+                "env_steps",
+                475.0,
+            ),
+            _curves("reinforce", "REINFORCE on CartPole-v1", threshold=475.0),
+            _curves(
+                "exploration_gridworld",
+                "Exploration: Q-learning on a GridWorld with a distracting +1",
+            ),
+            _curves("exploration_cartpole", "Exploration: DQN on CartPole-v1", x="env_steps"),
+            _curves(
+                "shaping_mountaincar",
+                "MountainCar-v0: raw reward vs potential-based shaping (raw return)",
+            ),
+            _curves("shaping_trap", "Trap grid: raw return under each shaping"),
             Node(
-                _bound(
-                    nodes.plot_greedy_evaluations,
-                    title="DQN on CartPole-v1: greedy evaluations (100 episodes each)",
-                    threshold=475.0,
-                ),
+                dqn_evaluations,
                 "rl_dqn_periodic_evaluations_table",
                 "rl_dqn_evaluations_plot",
                 name="plot_dqn_evaluations",
@@ -146,54 +198,9 @@ def create_pipeline(**kwargs) -> Pipeline:
                 "rl_reinforce_gradient_variance_plot",
                 name="plot_gradient_variance",
             ),
-            _curves(
-                "gridworld_returns", "gridworld_curves", "Q-learning on the course's 3x3 GridWorld"
-            ),
-            _curves(
-                "dqn_returns",
-                "dqn_curves",
-                "DQN on CartPole-v1: training episodes (epsilon-greedy behaviour)",
-                x="env_steps",
-                threshold=475.0,
-            ),
-            _curves(
-                "reinforce_returns", "reinforce_curves", "REINFORCE on CartPole-v1", threshold=475.0
-            ),
-            _curves(
-                "exploration_gridworld_returns",
-                "exploration_gridworld_curves",
-                "Exploration: Q-learning on a GridWorld with a distracting +1",
-            ),
-            _curves(
-                "exploration_cartpole_returns",
-                "exploration_cartpole_curves",
-                "Exploration: DQN on CartPole-v1",
-                x="env_steps",
-            ),
-            _curves(
-                "shaping_mountaincar_returns",
-                "shaping_mountaincar_curves",
-                "MountainCar-v0: raw reward vs potential-based shaping (raw return shown)",
-            ),
-            _curves(
-                "shaping_trap_returns",
-                "shaping_trap_curves",
-                "Trap grid: raw return under each shaping",
-            ),
             Node(
                 nodes.summarize_evaluations,
-                [
-                    f"rl_{s}_evaluation_table"
-                    for s in (
-                        "gridworld",
-                        "dqn",
-                        "reinforce",
-                        "exploration_gridworld",
-                        "exploration_cartpole",
-                        "shaping_mountaincar",
-                        "shaping_trap",
-                    )
-                ],
+                [f"rl_{study}_evaluation_table" for study in STUDIES],
                 "rl_evaluation_table",
                 name="summarize_evaluations",
             ),
@@ -204,4 +211,14 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="summary_metrics",
             ),
         ]
+    )
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    return (
+        gridworld_pipeline()
+        + deep_agents_pipeline()
+        + studies_pipeline()
+        + checks_pipeline()
+        + reports_pipeline()
     )
