@@ -2,10 +2,26 @@
 
 Every builder takes ``in_channels``, ``num_classes`` and ``image_size`` (plus its own
 options) and returns an ``nn.Module`` mapping (B, C, H, W) to (B, num_classes) logits.
+Registered: mlp, lenet5, cnn, alexnet, zfnet, vgg, googlenet, resnet.
 """
 
-from dl_lab.models import lenet, mlp  # noqa: F401  (registration side effect)
-from dl_lab.models.registry import ARCHITECTURES, build_model
-from dl_lab.models.summary import count_parameters, flops_per_sample
+from dl_lab.models import alexnet, googlenet, lenet, mlp, resnet, vgg  # noqa: F401  (registration)
+from dl_lab.models.registry import (
+    ARCHITECTURES,
+    build_model,
+    check_model_options,
+    model_defaults,
+    model_options,
+)
+from dl_lab.models.summary import activation_memory_bytes, count_parameters, flops_per_sample
 
-__all__ = ["ARCHITECTURES", "build_model", "count_parameters", "flops_per_sample"]
+__all__ = [
+    "ARCHITECTURES",
+    "activation_memory_bytes",
+    "build_model",
+    "check_model_options",
+    "count_parameters",
+    "flops_per_sample",
+    "model_defaults",
+    "model_options",
+]

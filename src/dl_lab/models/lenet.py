@@ -1,22 +1,22 @@
 """LeNet-5 (LeCun et al., 1998, "Gradient-based learning applied to document recognition").
 
 C1 conv 5x5 -> S2 pool -> C3 conv 5x5 -> S4 pool -> C5 (16*5*5 -> 120) -> F6 84 -> 10.
-``classic`` keeps the paper's tanh and average pooling (without its RBF output layer);
-``modern`` uses ReLU and max pooling. On a 32x32 input (or 28x28 with padding 2 in C1)
-it has 61,706 parameters for 10 classes.
+``classic`` keeps the paper's tanh and average pooling (without its RBF output layer and
+scaled tanh); ``modern`` uses ReLU and max pooling. On a 32x32 input (or 28x28 with padding 2
+in C1) it has 61,706 parameters for 10 classes. ``first_padding: 0`` on 28x28 gives the
+course's valid-padding adaptation (FC input 16*4*4 = 256, 44,426 parameters).
+Options ``batch_norm`` and ``lrn`` (AlexNet's normalization, after each conv's activation)
+and ``dropout`` (in C5 and F6) serve the regularizer study.
 """
 
 from __future__ import annotations
 
 from torch import nn
 
+from dl_lab.models.layers import check_dropout, conv_out, lrn_or_identity, norm2d
 from dl_lab.models.registry import ARCHITECTURES
 
 STYLES = {"classic": (nn.Tanh, nn.AvgPool2d), "modern": (nn.ReLU, nn.MaxPool2d)}
-
-
-def _conv_out(size: int, kernel: int, padding: int = 0, stride: int = 1) -> int:
-    return (size + 2 * padding - kernel) // stride + 1
 
 
 class LeNet5(nn.Module):
@@ -30,34 +30,43 @@ class LeNet5(nn.Module):
         style: str = "modern",
         dropout: float = 0.0,
         batch_norm: bool = False,
+        lrn: bool = False,
+        first_padding: int | None = None,
     ) -> None:
         super().__init__()
         if style not in STYLES:
             raise ValueError(f"unknown LeNet-5 style {style!r}; available: {', '.join(STYLES)}")
+        check_dropout(dropout)
         act, pool = STYLES[style]
         height, width = image_size
-        pad = 2 if min(height, width) < 32 else 0  # 28x28 digits get the paper's 32x32 field
-        h = _conv_out(_conv_out(height, 5, pad) // 2, 5) // 2
-        w = _conv_out(_conv_out(width, 5, pad) // 2, 5) // 2
-        norm = (lambda c: nn.BatchNorm2d(c)) if batch_norm else (lambda c: nn.Identity())
+        # 28x28 digits get the paper's 32x32 field unless the padding is given.
+        pad = first_padding if first_padding is not None else (2 if min(image_size) < 32 else 0)
+        h = conv_out(conv_out(height, 5, pad) // 2, 5) // 2
+        w = conv_out(conv_out(width, 5, pad) // 2, 5) // 2
+        if min(h, w) < 1:
+            raise ValueError(
+                f"LeNet-5 needs inputs of at least 28x28 after padding, got {image_size}"
+            )
         self.features = nn.Sequential(
-            nn.Conv2d(in_channels, 6, 5, padding=pad),
-            norm(6),
+            nn.Conv2d(in_channels, 6, 5, padding=pad),  # C1
+            norm2d(batch_norm, 6),
             act(),
-            pool(2),  # C1, S2
-            nn.Conv2d(6, 16, 5),
-            norm(16),
+            lrn_or_identity(lrn),
+            pool(2),  # S2
+            nn.Conv2d(6, 16, 5),  # C3
+            norm2d(batch_norm, 16),
             act(),
-            pool(2),  # C3, S4
+            lrn_or_identity(lrn),
+            pool(2),  # S4
         )
         self.classifier = nn.Sequential(
             nn.Flatten(),  # (B, 16, h, w) -> (B, 16*h*w)
-            nn.Linear(16 * h * w, 120),
+            nn.Linear(16 * h * w, 120),  # C5
             act(),
-            nn.Dropout(dropout),  # C5
-            nn.Linear(120, 84),
+            nn.Dropout(dropout),
+            nn.Linear(120, 84),  # F6
             act(),
-            nn.Dropout(dropout),  # F6
+            nn.Dropout(dropout),
             nn.Linear(84, num_classes),
         )
 
@@ -66,6 +75,17 @@ class LeNet5(nn.Module):
 
 
 @ARCHITECTURES.register("lenet5")
-def lenet5(**kwargs) -> LeNet5:
+def lenet5(
+    in_channels: int,
+    num_classes: int,
+    image_size: tuple[int, int],
+    style: str = "modern",
+    dropout: float = 0.0,
+    batch_norm: bool = False,
+    lrn: bool = False,
+    first_padding: int | None = None,
+) -> LeNet5:
     """LeNet-5; ``style`` is ``modern`` (ReLU, max pooling) or ``classic`` (tanh, average)."""
-    return LeNet5(**kwargs)
+    return LeNet5(
+        in_channels, num_classes, image_size, style, dropout, batch_norm, lrn, first_padding
+    )

@@ -21,3 +21,29 @@ def flops_per_sample(model: nn.Module, input_shape: tuple[int, ...]) -> int:
         model(torch.zeros(1, *input_shape, device=device))
     model.train(was_training)
     return int(counter.get_total_flops())
+
+
+def activation_memory_bytes(model: nn.Module, input_shape: tuple[int, ...], batch_size: int) -> int:
+    """Bytes of the tensors one training forward pass saves for backward, at ``batch_size``.
+
+    With parameters and gradients this is what training memory scales with; measured with
+    autograd's saved-tensor hooks, so it is the same on any device and in any process
+    (a CPU process's peak RSS is not: it only ever grows).
+    """
+    seen: dict[int, int] = {}
+
+    def pack(tensor: torch.Tensor) -> torch.Tensor:
+        storage = tensor.untyped_storage()
+        seen[storage.data_ptr()] = storage.nbytes()  # a tensor saved twice counts once
+        return tensor
+
+    was_training = model.training
+    model.train()
+    device = next(model.parameters()).device
+    state = {k: v.clone() for k, v in model.state_dict().items()}  # BN running stats move
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        model(torch.zeros(batch_size, *input_shape, device=device)).sum()
+    model.load_state_dict(state)
+    model.train(was_training)
+    parameter_storages = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    return sum(n for ptr, n in seen.items() if ptr not in parameter_storages)

@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from dl_lab.models import ARCHITECTURES
+from dl_lab.models import ARCHITECTURES, check_model_options, model_defaults
 from dl_lab.training.optimizers import OptimizerConfig
-from dl_lab.training.regularizers import PENALTIES
+from dl_lab.training.regularizers import (
+    PENALTIES,
+    REGULARIZERS,
+    EarlyStoppingConfig,
+    parse_regularizer,
+)
+
+__all__ = ["EarlyStoppingConfig", "PenaltySpec", "TrainerConfig", "VariantSpec"]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class EarlyStoppingConfig(_Strict):
-    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs."""
-
-    enabled: bool = True
-    monitor: Literal["val_loss", "val_acc"] = "val_loss"
-    patience: int = Field(5, ge=0)
-    min_delta: float = Field(0.0, ge=0)
-    restore_best: bool = True
 
 
 class TrainerConfig(_Strict):
@@ -40,6 +37,9 @@ class TrainerConfig(_Strict):
     early_stopping: EarlyStoppingConfig = EarlyStoppingConfig()
     checkpoint_dir: str = "data/06_models/checkpoints"
     resume: bool = True
+    num_threads: int | None = Field(
+        None, ge=1, description="torch CPU threads during fit (None: torch's default)"
+    )
 
 
 class PenaltySpec(_Strict):
@@ -52,25 +52,69 @@ class PenaltySpec(_Strict):
     @field_validator("name")
     @classmethod
     def _known(cls, name: str) -> str:
-        return PENALTIES.check(name)
+        return _checked(PENALTIES, name)
+
+
+def _checked(registry, name: str) -> str:
+    """``name`` if registered; else a ValueError (which Pydantic reports with the key)."""
+    if name not in registry:
+        raise ValueError(f"unknown {registry.kind} {name!r}; available: {', '.join(registry)}")
+    return name
 
 
 class VariantSpec(_Strict):
-    """One experiment: an architecture with its options, optimizer and regularization."""
+    """One experiment: an architecture with its options, optimizer and regularization.
+
+    ``regularizers`` names presets from ``REGULARIZERS`` with their options, e.g.
+    ``{l2: {strength: 1e-4}, dropout: {p: 0.5}}``; they are folded into the explicit fields
+    (``model``, ``penalties``, ``optimizer``, ``early_stopping``, ``augment``, ``max_norm``),
+    which may also be set directly. ``regularizer`` is the label runs are tagged with: left
+    out (or ``none``), it names what the variant actually applies, e.g. ``l2+dropout``.
+    ``max_epochs`` and ``early_stopping`` override the trainer's for this variant.
+    """
 
     architecture: str
     model: dict[str, Any] = {}
     optimizer: OptimizerConfig = OptimizerConfig()
     regularizer: str = "none"
+    regularizers: dict[str, dict[str, Any]] = {}
     penalty: PenaltySpec | None = None
+    penalties: list[PenaltySpec] = []
     max_norm: float | None = Field(None, gt=0)
     augment: bool = False
+    early_stopping: EarlyStoppingConfig | None = None
+    max_epochs: int | None = Field(None, ge=1)
     seeds: list[int] = Field(default_factory=lambda: [42], min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fold_regularizers(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        spec = {**data, "model": dict(data.get("model") or {})}
+        spec["penalties"] = list(spec.get("penalties") or [])
+        chosen = dict(spec.get("regularizers") or {})
+        if "none" in chosen and len(chosen) > 1:
+            raise ValueError(f"regularizers: 'none' cannot be combined with {sorted(chosen)}")
+        parsed = {name: parse_regularizer(name, options) for name, options in chosen.items()}
+        for regularizer in parsed.values():
+            regularizer.apply(spec)
+        spec["regularizers"] = {name: r.model_dump() for name, r in parsed.items()}
+        if spec.get("regularizer") in (None, "none"):
+            spec["regularizer"] = applied_label(spec)
+        return spec
 
     @field_validator("architecture")
     @classmethod
     def _known(cls, name: str) -> str:
-        return ARCHITECTURES.check(name)
+        return _checked(ARCHITECTURES, name)
+
+    @field_validator("regularizer")
+    @classmethod
+    def _known_label(cls, label: str) -> str:
+        for part in label.split("+"):
+            _checked(REGULARIZERS, part)
+        return label
 
     @field_validator("model")
     @classmethod
@@ -79,3 +123,55 @@ class VariantSpec(_Strict):
         if not 0.0 <= p < 1.0:
             raise ValueError(f"model.dropout must be in [0, 1), got {p}")
         return options
+
+    @model_validator(mode="after")
+    def _options_exist(self) -> VariantSpec:
+        if self.architecture in ARCHITECTURES:
+            check_model_options(self.architecture, self.model)
+        return self
+
+    def all_penalties(self) -> list[PenaltySpec]:
+        """``penalty`` and ``penalties`` together."""
+        return ([self.penalty] if self.penalty else []) + list(self.penalties)
+
+    def trainer_config(self, base: TrainerConfig) -> TrainerConfig:
+        """``base`` with this variant's ``max_epochs`` and ``early_stopping`` overrides."""
+        update: dict[str, Any] = {}
+        if self.max_epochs is not None:
+            update["max_epochs"] = self.max_epochs
+        if self.early_stopping is not None:
+            update["early_stopping"] = self.early_stopping
+        return base.model_copy(update=update)
+
+
+def applied_label(spec: dict[str, Any]) -> str:
+    """The names of the regularizers a raw variant applies, in registry order, or ``none``.
+
+    Model options count with the architecture's defaults (AlexNet has dropout and LRN).
+    """
+    architecture = spec.get("architecture")
+    defaults = model_defaults(architecture) if architecture in ARCHITECTURES else {}
+    model = {**defaults, **(spec.get("model") or {})}
+    optimizer = spec.get("optimizer") or {}
+    if isinstance(optimizer, BaseModel):
+        optimizer = optimizer.model_dump()
+    penalties = [spec.get("penalty")] + list(spec.get("penalties") or [])
+    penalty_names = {p["name"] if isinstance(p, dict) else p.name for p in penalties if p}
+    stopping = spec.get("early_stopping")
+    if isinstance(stopping, BaseModel):
+        stopping = stopping.model_dump()
+    decay = optimizer.get("weight_decay", 0) > 0
+    applied = {
+        "l1": "l1" in penalty_names,
+        "l2": "l2" in penalty_names or (decay and optimizer.get("name") != "adamw"),
+        "elastic_net": "elastic_net" in penalty_names,
+        "weight_decay": decay and optimizer.get("name") == "adamw",
+        "dropout": (model.get("dropout") or 0) > 0,
+        "batch_norm": bool(model.get("batch_norm")),
+        "lrn": bool(model.get("lrn")),
+        "early_stopping": bool(stopping and stopping.get("enabled", True)),
+        "augmentation": bool(spec.get("augment")),
+        "max_norm": spec.get("max_norm") is not None,
+    }
+    names = [name for name in REGULARIZERS if applied.get(name)]
+    return "+".join(names) or "none"

@@ -6,6 +6,8 @@ import resource
 import shutil
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,12 @@ from torch import nn
 
 from dl_lab import tracking
 from dl_lab.data.augmentation import AugmentationSpec, BatchAugmenter
-from dl_lab.models import build_model, count_parameters, flops_per_sample
+from dl_lab.models import (
+    activation_memory_bytes,
+    build_model,
+    count_parameters,
+    flops_per_sample,
+)
 from dl_lab.training.callbacks import HistoryCallback, NonFiniteLossGuard
 from dl_lab.training.classification import ClassificationModule, Standardize
 from dl_lab.training.config import TrainerConfig, VariantSpec
@@ -54,8 +61,7 @@ def build_module(
         **variant.model,
     )
     penalties = []
-    if variant.penalty is not None:
-        p = variant.penalty
+    for p in variant.all_penalties():
         options = {"l1_ratio": p.l1_ratio} if p.name == "elastic_net" else {}
         penalties.append(WeightPenalty(p.name, p.strength, **options))
     augment = BatchAugmenter(augmentation, (height, width)) if variant.augment else None
@@ -116,6 +122,18 @@ def splits_of(
     return {s: (model_input[f"x_{s}"], model_input[f"y_{s}"]) for s in names}
 
 
+@contextmanager
+def torch_threads(count: int | None) -> Iterator[None]:
+    """Run with ``count`` torch CPU threads (None: leave torch's setting), then restore it."""
+    previous = torch.get_num_threads()
+    if count is not None:
+        torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
 def _peak_memory_mb(device: torch.device) -> float:
     if device.type == "cuda":
         return torch.cuda.max_memory_allocated(device) / 2**20
@@ -131,7 +149,24 @@ def fit_classifier(
     run_name: str,
     tags: dict[str, Any],
 ) -> FitResult:
-    """Train ``variant`` with ``seed`` in a child run ``run_name``; return the best weights."""
+    """Train ``variant`` with ``seed`` in a child run ``run_name``; return the best weights.
+
+    The variant's own ``max_epochs`` and ``early_stopping`` override ``trainer_cfg``.
+    """
+    trainer_cfg = variant.trainer_config(trainer_cfg)
+    with torch_threads(trainer_cfg.num_threads):
+        return _fit(model_input, variant, trainer_cfg, augmentation, seed, run_name, tags)
+
+
+def _fit(
+    model_input: dict[str, Any],
+    variant: VariantSpec,
+    trainer_cfg: TrainerConfig,
+    augmentation: AugmentationSpec,
+    seed: int,
+    run_name: str,
+    tags: dict[str, Any],
+) -> FitResult:
     pl.seed_everything(seed, workers=True, verbose=False)
     module = build_module(model_input, variant, augmentation)
     sample_shape = tuple(model_input["x_train"].shape[1:])
@@ -152,6 +187,8 @@ def fit_classifier(
         datamodule = TensorDataModule(
             splits_of(model_input, ("train", "val")), trainer_cfg.batch_size, seed
         )
+        if torch.cuda.is_available():
+            torch.cuda.reset_peak_memory_stats()  # the peak of this run, not of the process
         started = time.perf_counter()
         trainer.fit(module, datamodule=datamodule, ckpt_path=resume_from)
         wall = time.perf_counter() - started
@@ -166,6 +203,10 @@ def fit_classifier(
             flops=flops_per_sample(module.net.to(module.device), sample_shape),
             wall_time_s=wall,
             peak_memory_mb=_peak_memory_mb(module.device),
+            activation_memory_mb=activation_memory_bytes(
+                module.net, sample_shape, trainer_cfg.batch_size
+            )
+            / 2**20,
         )
         tracking.log_metrics(run_id, summary)
         if best_path:
@@ -207,6 +248,22 @@ def evaluate_classifier(
     (metrics,) = trainer.test(module, datamodule=datamodule, verbose=False)
     confusion = module.test_confusion.compute().cpu().numpy()
     return {k: float(v) for k, v in metrics.items()}, confusion
+
+
+@torch.no_grad()
+def accuracy_on(
+    module: ClassificationModule, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1024
+) -> float:
+    """Accuracy of ``module`` in eval mode (no dropout, no augmentation) on ``(x, y)``."""
+    was_training = module.training
+    module.eval()
+    device = module.device
+    correct = 0
+    for start in range(0, len(y), batch_size):
+        logits = module(x[start : start + batch_size].to(device))
+        correct += int((logits.argmax(dim=1).cpu() == y[start : start + batch_size]).sum())
+    module.train(was_training)
+    return correct / max(len(y), 1)
 
 
 def inference_model(module: ClassificationModule) -> nn.Module:
