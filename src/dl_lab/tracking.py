@@ -264,3 +264,38 @@ def log_metric_history(
     client = MlflowClient()
     for start in range(0, len(metrics), batch):
         client.log_batch(run_id, metrics=metrics[start : start + batch])
+
+
+def pinned_requirements(packages: tuple[str, ...] = ("torch", "numpy")) -> list[str]:
+    """``name==version`` of installed ``packages``, for a logged model's requirements."""
+    return [f"{name}=={version(name)}" for name in packages]
+
+
+def log_torch_model_pinned(
+    run_id: str,
+    model: Any,
+    example_input: Any,
+    requirements: list[str] | None = None,
+    name: str = "model",
+) -> str:
+    """``log_torch_model`` with pip requirements given (default: torch and numpy pinned).
+
+    MLflow otherwise infers them by loading the model in a subprocess, seconds per model.
+    """
+    import mlflow.pytorch
+    import torch
+    from mlflow.models import infer_signature
+
+    model = model.cpu().eval()
+    with torch.no_grad():
+        example_output = model(example_input).numpy()
+    signature = infer_signature(example_input.numpy(), example_output)
+    with resume_run(run_id):
+        info = mlflow.pytorch.log_model(
+            model,
+            name=name,
+            signature=signature,
+            input_example=example_input[:2].numpy(),
+            pip_requirements=requirements or pinned_requirements(),
+        )
+    return info.model_uri
