@@ -18,8 +18,14 @@ def plot_optimization_history(trials: pd.DataFrame, title: str = "") -> Figure:
             ax.scatter(part["number"], part["value"], color=color, s=18, label=state.lower())
     complete = trials[trials["state"] == "COMPLETE"].sort_values("number")
     if not complete.empty:
-        ax.step(complete["number"], complete["value"].cummax(), where="post", color="black",
-                lw=1.2, label="best so far")  # fmt: skip
+        ax.step(
+            complete["number"],
+            complete["value"].cummax(),
+            where="post",
+            color="black",
+            lw=1.2,
+            label="best so far",
+        )
     ax.set_xlabel("trial")
     ax.set_ylabel("validation accuracy")
     ax.set_title(title or "Optimization history")
@@ -32,8 +38,14 @@ def plot_param_importances(importances: pd.DataFrame, title: str = "") -> Figure
     fig = Figure(figsize=(7, 4), layout="constrained")
     ax = fig.add_subplot()
     if importances.empty:
-        ax.text(0.5, 0.5, "fewer than 2 complete trials:\nno importances", ha="center",
-                va="center", transform=ax.transAxes)  # fmt: skip
+        ax.text(
+            0.5,
+            0.5,
+            "fewer than 2 complete trials:\nno importances",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+        )
     else:
         ordered = importances.sort_values("importance")
         ax.barh(ordered["param"], ordered["importance"], color="tab:blue")
@@ -51,8 +63,17 @@ def plot_intermediate_values(intermediate: pd.DataFrame, title: str = "") -> Fig
         color, style = STATE_STYLE.get(state, ("black", "-"))
         label = state.lower() if state not in seen else None
         seen.add(state)
-        ax.plot(part["epoch"], part["value"], color=color, ls=style, marker="o", ms=3,
-                lw=1, alpha=0.8, label=label)  # fmt: skip
+        ax.plot(
+            part["epoch"],
+            part["value"],
+            color=color,
+            ls=style,
+            marker="o",
+            ms=3,
+            lw=1,
+            alpha=0.8,
+            label=label,
+        )
     ax.set_xlabel("epoch")
     ax.set_ylabel("validation accuracy")
     ax.set_title(title or "Intermediate values (what the pruner saw)")

@@ -18,10 +18,23 @@ KEDRO = Path(sys.executable).with_name("kedro")
 def test_regenerated_dag_matches_the_checked_in_one(fresh_project, tmp_path):
     env = dict(os.environ, KEDRO_DISABLE_TELEMETRY="true")
     done = subprocess.run(
-        [str(KEDRO), "airflow", "create", "--pipelines", "retraining", "--group-by", "memory",
-         "--target-dir", str(tmp_path / "dags")],
-        cwd=fresh_project.path, env=env, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        [
+            str(KEDRO),
+            "airflow",
+            "create",
+            "--pipelines",
+            "retraining",
+            "--group-by",
+            "memory",
+            "--target-dir",
+            str(tmp_path / "dags"),
+        ],
+        cwd=fresh_project.path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     generated = (tmp_path / "dags" / DAG.name).read_text()
     assert generated == DAG.read_text(), "regenerate airflow_dags/ (see conf/base/airflow.yml)"

@@ -9,9 +9,9 @@ import torch
 from dl_lab import tracking
 from dl_lab.data.augmentation import AugmentationSpec
 from dl_lab.pipelines.retraining.params import RetrainingParams
-from dl_lab.training.config import TrainerConfig, VariantSpec
+from dl_lab.training.config import VariantSpec
 from dl_lab.training.fit import fit_classifier
-from dl_lab.tuning.champion import compare_and_promote
+from dl_lab.tuning.champion import Decision, compare_and_promote
 from dl_lab.tuning.incoming import validate_incoming, with_incoming
 from dl_lab.tuning.serving import predict_proba, score
 
@@ -48,9 +48,7 @@ def train_challenger(
 ) -> dict[str, Any]:
     """Train the challenger on train (+ new data), log it and register a new model version."""
     variant = VariantSpec(**config["variant"])
-    trainer = TrainerConfig(
-        **{**retraining.trainer.model_dump(), "batch_size": config["batch_size"]}
-    )
+    trainer = retraining.trainer.model_copy(update={"batch_size": config["batch_size"]})
     tags = {
         "pipeline": "retraining",
         "role": "challenger",
@@ -69,8 +67,8 @@ def train_challenger(
     example = model_input["x_test"][:8]
     model_uri = tracking.log_torch_model(result.run_id, result.module.inference_model(), example)
     version = tracking.register_model(model_uri, retraining.model_name, tags)
-    return {**tags, "run_id": result.run_id, "model_uri": model_uri, "version": version,
-            "best_val_acc": result.summary.get("best_val_acc")}  # fmt: skip
+    fitted = {"run_id": result.run_id, "model_uri": model_uri, "version": version}
+    return {**tags, **fitted, "best_val_acc": result.summary.get("best_val_acc")}
 
 
 def promote_if_better(
@@ -96,17 +94,23 @@ def promote_if_better(
         retraining.audit_path,
         context,
     )
-    record = {**vars(decision), **context}
-    outcome = {"decision": "promoted" if decision.promoted else "kept_champion",
-               "decision_reason": decision.reason, "challenger_version": decision.challenger_version,
-               "champion_version": decision.champion_after}  # fmt: skip
-    tracking.set_tags(outcome)  # the kedro run
-    with tracking.resume_run(challenger["run_id"]):
-        tracking.set_tags(outcome)
-    metrics = {
-        f"challenger_{retraining.metric}": decision.challenger_value,
-        "promoted": decision.promoted,
-    }
+    _tag_decision(decision, challenger["run_id"])
+    metrics = {f"challenger_{decision.metric}": decision.challenger_value}
+    metrics["promoted"] = decision.promoted
     if decision.champion_value is not None:
-        metrics[f"champion_{retraining.metric}"] = decision.champion_value
+        metrics[f"champion_{decision.metric}"] = decision.champion_value
+    record = {**vars(decision), **context}
     return record, {k: {"value": float(v), "step": 0} for k, v in metrics.items()}
+
+
+def _tag_decision(decision: Decision, challenger_run_id: str) -> None:
+    """The decision as tags of the ``kedro run`` and of the challenger's training run."""
+    outcome = {
+        "decision": "promoted" if decision.promoted else "kept_champion",
+        "decision_reason": decision.reason,
+        "challenger_version": decision.challenger_version,
+        "champion_version": decision.champion_after,
+    }
+    tracking.set_tags(outcome)
+    with tracking.resume_run(challenger_run_id):
+        tracking.set_tags(outcome)

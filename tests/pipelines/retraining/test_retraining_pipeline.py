@@ -29,7 +29,7 @@ def audit(project) -> list[dict[str, str]]:
 
 
 def champion(client: MlflowClient) -> str:
-    return client.get_model_version_by_alias(MODEL, "champion").version
+    return str(client.get_model_version_by_alias(MODEL, "champion").version)
 
 
 @pytest.fixture(scope="module")
@@ -50,12 +50,13 @@ def test_first_promotes_v1_second_only_if_better_by_the_margin(retrained_twice):
     assert first["champion_version"] == "" and "no champion yet" in first["reason"]
     assert (second["challenger_version"], second["champion_version"]) == ("2", "1")
     margin = yaml.safe_load((project.path / "conf/base/parameters_retraining.yml").read_text())[
-        "retraining"]["min_improvement"]  # fmt: skip
+        "retraining"
+    ]["min_improvement"]
     gain = float(second["challenger_value"]) - float(second["champion_value"])
     assert (second["promoted"] == "True") == (gain >= margin)
     assert champion(client) == second["champion_after"]
     versions = client.search_model_versions(f"name = '{MODEL}'")
-    assert sorted(v.version for v in versions) == ["1", "2"]
+    assert sorted(str(v.version) for v in versions) == ["1", "2"]
     v2 = client.get_model_version(MODEL, "2")
     assert float(v2.tags["test_acc"]) == float(second["challenger_value"])
     run = client.get_run(second["run_id"])
@@ -77,7 +78,9 @@ def _wait_for_version(client, version: str, worker: subprocess.Popen, timeout: f
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert worker.poll() is None, worker.communicate()[0][-4000:]
-        if any(v.version == version for v in client.search_model_versions(f"name = '{MODEL}'")):
+        if any(
+            str(v.version) == version for v in client.search_model_versions(f"name = '{MODEL}'")
+        ):
             return client.get_model_version(MODEL, version)
         time.sleep(0.5)
     pytest.fail(f"version {version} of {MODEL} was never registered")
@@ -94,9 +97,13 @@ def test_killed_retraining_leaves_the_champion_as_it_was(retrained_twice):
         with lock.open("a") as held:  # another retraining is promoting: ours must wait
             fcntl.flock(held, fcntl.LOCK_EX)
             worker = subprocess.Popen(
-                [str(KEDRO), "run", "--env", "test", *ARGS], cwd=project.path, env=env,
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            )  # fmt: skip
+                [str(KEDRO), "run", "--env", "test", *ARGS],
+                cwd=project.path,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
             v3 = _wait_for_version(client, "3", worker)  # trained and registered, not compared
             os.kill(worker.pid, signal.SIGKILL)
             worker.wait(30)

@@ -88,9 +88,12 @@ def test_suggest_stays_inside_the_space_and_maps_to_a_variant():
 
 
 def test_grid_space_uses_grid_values():
-    grid_space = {**SPACE, "lr": {**SPACE["lr"], "grid": [1e-3]},
-                  "dropout": {**SPACE["dropout"], "grid": [0.1, 0.3]},
-                  "l2": {**SPACE["l2"], "grid": [1e-5]}}  # fmt: skip
+    grid_space = {
+        **SPACE,
+        "lr": {**SPACE["lr"], "grid": [1e-3]},
+        "dropout": {**SPACE["dropout"], "grid": [0.1, 0.3]},
+        "l2": {**SPACE["l2"], "grid": [1e-5]},
+    }
     grid = SearchSpace(**grid_space).grid()
     assert grid["lr"] == [1e-3] and grid["dropout"] == [0.1, 0.3] and grid["filters"] == [8, 16]
 

@@ -13,10 +13,12 @@ def bundle() -> dict:
     raw = np.random.default_rng(0).integers(0, 256, (10, 1, 4, 4)).astype(np.float32)
     x = torch.from_numpy(raw / 255.0)  # scaled as data_processing scales
     return {
-        "x_train": x[:6], "y_train": torch.arange(6) % 2,
-        "x_test": x[6:], "y_test": torch.arange(4) % 2,
+        "x_train": x[:6],
+        "y_train": torch.arange(6) % 2,
+        "x_test": x[6:],
+        "y_test": torch.arange(4) % 2,
         "classes": ["zero", "one"],
-    }  # fmt: skip
+    }
 
 
 def batch(images, labels) -> dict:

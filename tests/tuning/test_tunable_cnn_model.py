@@ -14,17 +14,28 @@ from dl_lab.registry import UnknownNameError
 @pytest.mark.parametrize("activation", ["relu", "leaky_relu", "elu"])
 def test_logits_shape_for_every_depth_and_activation(conv_layers, activation):
     net = build_model(
-        "tunable_cnn", in_channels=1, num_classes=10, image_size=(28, 28),
-        conv_layers=conv_layers, filters=8, dense_units=16, activation=activation,
-    )  # fmt: skip
+        "tunable_cnn",
+        in_channels=1,
+        num_classes=10,
+        image_size=(28, 28),
+        conv_layers=conv_layers,
+        filters=8,
+        dense_units=16,
+        activation=activation,
+    )
     assert net(torch.zeros(4, 1, 28, 28)).shape == (4, 10)
 
 
 def test_filters_double_per_block_and_parameter_count():
     net = build_model(
-        "tunable_cnn", in_channels=1, num_classes=10, image_size=(28, 28),
-        conv_layers=2, filters=8, dense_units=32,
-    )  # fmt: skip
+        "tunable_cnn",
+        in_channels=1,
+        num_classes=10,
+        image_size=(28, 28),
+        conv_layers=2,
+        filters=8,
+        dense_units=32,
+    )
     widths = [m.out_channels for m in net.modules() if isinstance(m, torch.nn.Conv2d)]
     assert widths == [8, 16]
     # conv 1->8 (80) + conv 8->16 (1,168) + dense 16*7*7->32 (25,120) + 32->10 (330)

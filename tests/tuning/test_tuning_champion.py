@@ -45,9 +45,17 @@ def promote(tmp_path, version: str, scores: dict[str, float], margin: float = 0.
         return {"test_acc": scores[uri.rsplit("/", 1)[1]]}
 
     return compare_and_promote(
-        "m", "champion", version, evaluate, "test_acc", margin,
-        tmp_path / "retraining.lock", 30, tmp_path / "audit.csv", {"run_id": f"run{version}"},
-    )  # fmt: skip
+        "m",
+        "champion",
+        version,
+        evaluate,
+        "test_acc",
+        margin,
+        tmp_path / "retraining.lock",
+        30,
+        tmp_path / "audit.csv",
+        {"run_id": f"run{version}"},
+    )
 
 
 def audit_rows(tmp_path) -> list[dict[str, str]]:
@@ -73,8 +81,10 @@ def test_first_model_is_promoted_then_only_a_clear_winner(registry, tmp_path):
     assert third.promoted and registry.alias == "3"
     rows = audit_rows(tmp_path)
     assert [(r["challenger_version"], r["promoted"], r["champion_after"]) for r in rows] == [
-        ("1", "True", "1"), ("2", "False", "1"), ("3", "True", "3"),
-    ]  # fmt: skip
+        ("1", "True", "1"),
+        ("2", "False", "1"),
+        ("3", "True", "3"),
+    ]
     assert rows[1]["run_id"] == "run2" and rows[1]["champion_version"] == "1"
     assert registry.tags["2"] == {"test_acc": 0.905}
 
@@ -86,8 +96,18 @@ def test_failure_during_comparison_leaves_champion_and_audit_untouched(registry,
         raise RuntimeError("model could not be loaded")
 
     with pytest.raises(RuntimeError):
-        compare_and_promote("m", "champion", "2", broken, "test_acc", 0.0,
-                            tmp_path / "l", 5, tmp_path / "audit.csv", {})  # fmt: skip
+        compare_and_promote(
+            "m",
+            "champion",
+            "2",
+            broken,
+            "test_acc",
+            0.0,
+            tmp_path / "l",
+            5,
+            tmp_path / "audit.csv",
+            {},
+        )
     assert registry.alias == "1" and registry.alias_moves == 0
     assert not (tmp_path / "audit.csv").exists()
 
