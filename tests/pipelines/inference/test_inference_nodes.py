@@ -43,3 +43,13 @@ def test_test_split_source_keeps_labels():
     bundle = {"x_test": torch.zeros(3, 1, 28, 28), "y_test": torch.tensor([1, 2, 3])}
     batch = nodes.prepare_inputs(bundle, files(None), MODEL, InferenceParams(model_name="m"))
     assert batch["y"].tolist() == [1, 2, 3] and batch["names"][0] == "test#0"
+
+
+def test_shipped_inference_serves_what_retraining_promotes():
+    from dl_lab.pipelines._config import base_parameters
+    from dl_lab.pipelines.retraining.params import RetrainingParams
+
+    retraining = RetrainingParams(**base_parameters("retraining"))
+    inference = InferenceParams(**base_parameters("inference"))
+    assert (inference.model_name, inference.alias) == (retraining.model_name, retraining.alias)
+    assert retraining.challenger.variant.architecture == "tunable_cnn"
