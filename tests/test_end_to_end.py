@@ -10,6 +10,8 @@ import pytest
 import torch
 from mlflow.tracking import MlflowClient
 
+from dl_lab.analysis.fit import LABELS
+
 pytestmark = pytest.mark.slow
 
 
@@ -37,6 +39,7 @@ def test_child_run_has_params_metrics_tags(lenet_run):
     assert tags["dataset"] == "mnist_5k"
     assert tags["data_fingerprint"] == manifest["fingerprint"]
     assert tags["mlflow.parentRunId"], "the variant run is not nested under the kedro run"
+    assert tags["fit_diagnosis"] in LABELS and tags["fit_evidence"]
     assert run.data.params["variant.architecture"] == "lenet5"
     assert run.data.params["trainer.max_epochs"] == "2"
     for key in ("test_acc", "test_f1_macro", "best_val_acc", "params", "flops", "wall_time_s"):

@@ -20,6 +20,7 @@ from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from torch import nn
 
 from dl_lab import tracking
+from dl_lab.analysis.fit import fit_diagnosis_tags
 from dl_lab.data.augmentation import AugmentationSpec, BatchAugmenter
 from dl_lab.models import (
     activation_memory_bytes,
@@ -197,6 +198,7 @@ def _fit(
             state = torch.load(best_path, map_location="cpu", weights_only=True)["state_dict"]
             module.load_state_dict(state)
         frame = pd.DataFrame(history.rows)
+        tracking.set_tags(fit_diagnosis_tags(frame))  # fit_diagnosis: under/overfit, good, ...
         summary = _summarize(frame, trainer_cfg.early_stopping.monitor)
         summary.update(
             params=count_parameters(module.net),
