@@ -43,16 +43,16 @@ def build_storage(cfg: StorageConfig) -> optuna.storages.BaseStorage:
         return JournalStorage(JournalFileBackend(str(path)))
     if cfg.url.startswith("sqlite:///"):
         Path(cfg.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    heartbeat = {}
-    if cfg.heartbeat_interval is not None:
-        heartbeat = dict(
+    with warnings.catch_warnings():  # heartbeats are "experimental" since Optuna 2.8
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        if cfg.heartbeat_interval is None:
+            return RDBStorage(cfg.url)
+        return RDBStorage(
+            cfg.url,
             heartbeat_interval=cfg.heartbeat_interval,
             grace_period=cfg.grace_period,
             heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(cfg.max_retry),
         )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        return RDBStorage(cfg.url, **heartbeat)
 
 
 def retry_history(trial: optuna.trial.FrozenTrial) -> list[int]:
