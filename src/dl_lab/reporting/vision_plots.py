@@ -26,7 +26,7 @@ def _axes(n: int, width: float = 5.0, height: float = 4.0, cols: int = 3):
 
 
 def plot_accuracy_vs_cost(summary: pd.DataFrame) -> Figure:
-    """Test accuracy (mean +- std over seeds) against parameters, FLOPs and epoch time."""
+    """Test accuracy (mean ± std over seeds) against parameters, FLOPs and epoch time."""
     fig, axes = _axes(3)
     studies = list(dict.fromkeys(summary["study"]))
     for ax, (column, label, log) in zip(axes, (*COSTS, TIME), strict=True):
@@ -50,7 +50,7 @@ def plot_accuracy_vs_cost(summary: pd.DataFrame) -> Figure:
         ax.set_ylabel("test accuracy")
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=7)
-    fig.suptitle("Accuracy against cost (mean +- std over seeds)")
+    fig.suptitle("Test accuracy against cost (mean ± std over seeds)")
     return fig
 
 
@@ -146,7 +146,7 @@ def plot_weight_histograms(
 
 
 def plot_gap_per_regularizer(summary: pd.DataFrame, gap: str = "train_val_gap_eval") -> Figure:
-    """Train-validation accuracy gap (mean +- std over seeds) per regularizer and architecture."""
+    """Train-validation accuracy gap (mean ± std over seeds) per regularizer and architecture."""
     architectures = list(dict.fromkeys(summary["architecture"]))
     regularizers = list(dict.fromkeys(summary["regularizer"]))
     fig = Figure(figsize=(max(8.0, 0.8 * len(regularizers) * len(architectures)), 4.5))
@@ -168,6 +168,7 @@ def plot_gap_per_regularizer(summary: pd.DataFrame, gap: str = "train_val_gap_ev
     ax.set_xticks(x + width * (len(architectures) - 1) / 2, regularizers, rotation=30, ha="right")
     ax.axhline(0, color="black", lw=0.8)
     ax.set_ylabel("train acc - val acc (eval mode, tested weights)")
-    ax.set_title("Train-validation gap per regularizer")
+    seeds = sorted({int(n) for n in summary["n_seeds"]})
+    ax.set_title(f"Train-validation gap per regularizer ({'/'.join(map(str, seeds))} seed(s))")
     ax.legend()
     return fig

@@ -27,6 +27,9 @@ class ReportConfig(_Strict):
     histogram_range: tuple[float, float] = Field((-8.0, 1.0), description="log10|w| limits")
     histogram_bins: int = Field(90, ge=2)
     regularizer_study: str = Field("regularizers", description="study of the gap/weight plots")
+    cost_studies: list[str] = Field(
+        ["architectures", "shallow_vs_deep"], description="studies in the accuracy-cost plot"
+    )
     histogram_regularizers: list[str] = ["none", "l1", "l2"]
     paired_tests: list[PairedTest] = []
     confidence: float = Field(0.95, gt=0, lt=1)

@@ -123,7 +123,12 @@ def comparison_stage(namespaces: list[str]) -> Pipeline:
             "vision_paired_tests",
             name="run_paired_tests",
         ),
-        Node(plot_cost_comparison, "vision_summary", "vision_accuracy_vs_cost", name="plot_cost"),
+        Node(
+            plot_cost_comparison,
+            ["vision_summary", report],
+            "vision_accuracy_vs_cost",
+            name="plot_cost",
+        ),
         Node(
             plot_learning_curves, "vision_histories", "vision_learning_curves", name="plot_curves"
         ),

@@ -84,9 +84,9 @@ def collect_tables(*tables: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(tables, ignore_index=True)
 
 
-def plot_cost_comparison(summary: pd.DataFrame) -> Figure:
-    """Test accuracy against parameters, FLOPs and epoch time."""
-    return plot_accuracy_vs_cost(summary)
+def plot_cost_comparison(summary: pd.DataFrame, report: ReportConfig) -> Figure:
+    """Test accuracy against parameters, FLOPs and epoch time in the chosen studies."""
+    return plot_accuracy_vs_cost(summary[summary["study"].isin(report.cost_studies)])
 
 
 def plot_learning_curves(histories: pd.DataFrame) -> Figure:
