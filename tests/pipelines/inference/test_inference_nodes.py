@@ -53,3 +53,10 @@ def test_shipped_inference_serves_what_retraining_promotes():
     inference = InferenceParams(**base_parameters("inference"))
     assert (inference.model_name, inference.alias) == (retraining.model_name, retraining.alias)
     assert retraining.challenger.variant.architecture == "tunable_cnn"
+
+
+def test_files_are_scaled_by_pixel_max_and_keep_their_names():
+    images = {**files(np.full((2, 1, 28, 28), 255, np.float32)), "names": ["a.png#0", "b.png#0"]}
+    batch = nodes.prepare_inputs({}, images, MODEL, PARAMS)
+    assert torch.equal(batch["x"], torch.ones(2, 1, 28, 28))
+    assert batch["names"] == ["a.png#0", "b.png#0"] and batch["y"] is None

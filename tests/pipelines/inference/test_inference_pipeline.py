@@ -1,4 +1,8 @@
-"""inference end to end with --env test: the champion's predictions on the test split and a folder."""
+"""inference end to end with --env test: the champion's predictions on the test split.
+
+Reading a folder of files is tested on the dataset (tests/tuning/test_tuning_io.py) and the
+node (test_inference_nodes.py).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ import pandas as pd
 import pytest
 import torch
 from mlflow.tracking import MlflowClient
-from PIL import Image
 
 pytestmark = pytest.mark.slow
 MODEL = "inference-e2e"  # a name of its own: other tests share the project's registry
@@ -45,22 +48,3 @@ def test_test_split_accuracy_equals_the_champions_recorded_test_acc(served):
     ).all()
     accuracy = (predictions["predicted_class"] == predictions["label"]).mean()
     assert accuracy == pytest.approx(summary["accuracy"])
-
-
-def test_a_folder_of_images(served):
-    project = served
-    bundle = torch.load(project.path / "data/05_model_input/model_input.pt", weights_only=True)
-    folder = project.path / "data/01_raw/inference"
-    folder.mkdir(parents=True, exist_ok=True)
-    for i in range(3):
-        pixels = np.rint(bundle["x_test"][i, 0].numpy() * 255).astype(np.uint8)
-        Image.fromarray(pixels).save(folder / f"digit_{i}.png")
-    project.run(
-        "--pipelines",
-        "inference",
-        "--params",
-        f"inference.model_name={MODEL},inference.source=files",
-    )
-    predictions = pd.read_csv(project.path / "data/07_model_output/inference/predictions.csv")
-    assert predictions["input"].tolist() == [f"digit_{i}.png#0" for i in range(3)]
-    assert "label" not in predictions
