@@ -103,11 +103,14 @@ def plot_weights(
     histograms: pd.DataFrame, comparison: pd.DataFrame, report: ReportConfig
 ) -> Figure:
     """Weight-magnitude histograms of the regularizer study's chosen regularizers."""
-    chosen = histograms[
-        (histograms["study"] == report.regularizer_study)
-        & histograms["regularizer"].isin(report.histogram_regularizers)
-    ]
-    return plot_weight_histograms(chosen, comparison, report.near_zero_threshold)
+
+    def chosen(table: pd.DataFrame) -> pd.DataFrame:
+        in_study = table["study"] == report.regularizer_study
+        return table[in_study & table["regularizer"].isin(report.histogram_regularizers)]
+
+    return plot_weight_histograms(
+        chosen(histograms), chosen(comparison), report.near_zero_threshold
+    )
 
 
 def plot_gaps(summary: pd.DataFrame, report: ReportConfig) -> Figure:
