@@ -71,6 +71,16 @@ def test_resumed_session_draws_new_configurations(tmp_path):
     assert len(set(lrs)) == 4  # re-seeding by the finished count: no replay of trials 0-1
 
 
+def test_workers_on_one_study_draw_different_configurations(tmp_path):
+    first = config(tmp_path, n_trials=6, sampler={"name": "random"})
+    second = first.model_copy(update={"worker": 1})
+    study_a, study_b = open_study(first, 42), open_study(second, 42)  # both start at 0 trials
+    optimize(study_a, cheap_objective(first), 3)
+    optimize(study_b, cheap_objective(second), 6)
+    lrs = [t.params["lr"] for t in study_b.trials]
+    assert len(lrs) == 6 and not set(lrs[:3]) & set(lrs[3:])  # worker 1 replays nothing
+
+
 def test_same_seed_same_trials(tmp_path):
     params = []
     for name in ("a", "b"):

@@ -81,6 +81,7 @@ class TuningConfig(_Strict):
 
     study_name: str = Field(min_length=1)
     n_trials: int = Field(ge=1, description="total over every session, not an increment")
+    worker: int = Field(0, ge=0, description="index of this worker when several share a study")
     sampler: SamplerConfig = SamplerConfig()
     pruner: PrunerConfig = PrunerConfig()
     storage: StorageConfig = StorageConfig()

@@ -81,7 +81,8 @@ def open_study(cfg: TuningConfig, seed: int) -> optuna.Study:
     """Create the study or load it; the sampler's seed moves on with each finished trial.
 
     Re-seeding with ``seed + finished`` keeps a resumed session reproducible without
-    replaying the first session's random draws.
+    replaying the first session's random draws; ``worker`` keeps workers that start
+    together on one shared study from drawing the same configurations.
     """
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(
@@ -99,7 +100,7 @@ def open_study(cfg: TuningConfig, seed: int) -> optuna.Study:
         cfg.sampler.name,
         n_startup_trials=cfg.sampler.n_startup_trials,
         grid=cfg.search_space.grid() if cfg.sampler.name == "grid" else {},
-        seed=seed + finished_count(study),
+        seed=seed + 10_000 * cfg.worker + finished_count(study),
     )
     return study
 
