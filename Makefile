@@ -4,12 +4,13 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 KEDRO := $(VENV)/bin/kedro
 STAMP := $(VENV)/.installed
+OPTUNA_STORAGE ?= sqlite:///data/06_models/optuna.db
 export KEDRO_DISABLE_TELEMETRY := true
 export DO_NOT_TRACK := 1
 export MPLBACKEND := Agg
 export PYTHONWARNINGS := ignore::UserWarning:omegaconf,ignore::DeprecationWarning
 
-.PHONY: install run test lint format mlflow-ui viz bench clean
+.PHONY: install run test lint format mlflow-ui viz optuna-dashboard retrain bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -43,8 +44,18 @@ mlflow-ui: $(STAMP)
 viz: $(STAMP)
 	$(KEDRO) viz run --host 127.0.0.1
 
+optuna-dashboard: $(STAMP)
+	$(VENV)/bin/optuna-dashboard $(OPTUNA_STORAGE) --host 127.0.0.1 --port 8080
+
+retrain: $(STAMP)
+	test -f data/05_model_input/model_input.pt || $(KEDRO) run --pipelines data_processing
+	$(KEDRO) run --pipelines retraining
+	@echo "Audit trail: $(CURDIR)/data/08_reporting/retraining/audit.csv"
+
 bench: $(STAMP)
 	$(PY) bench/train_overhead.py
+	$(PY) bench/tuning_pruning.py
+	$(PY) bench/rl_cartpole.py
 
 clean:
 	rm -rf data/0*/[!.]* mlruns mlflow.db

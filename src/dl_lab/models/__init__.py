@@ -5,7 +5,15 @@ options) and returns an ``nn.Module`` mapping (B, C, H, W) to (B, num_classes) l
 Registered: mlp, lenet5, cnn, alexnet, zfnet, vgg, googlenet, resnet.
 """
 
-from dl_lab.models import alexnet, googlenet, lenet, mlp, resnet, vgg  # noqa: F401  (registration)
+from dl_lab.models import (  # noqa: F401  (registration)
+    alexnet,
+    googlenet,
+    lenet,
+    mlp,
+    resnet,
+    tunable_cnn,
+    vgg,
+)
 from dl_lab.models.registry import (
     ARCHITECTURES,
     build_model,
