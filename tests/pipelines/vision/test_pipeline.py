@@ -51,10 +51,19 @@ def _experiment(client: MlflowClient):
     return experiment.experiment_id
 
 
-@pytest.fixture(scope="module")
-def one_variant(kedro_project):
-    kedro_project.run("--pipelines", "vision", "--namespaces", VARIANT)
-    return kedro_project, MlflowClient(tracking_uri=kedro_project.tracking_uri)
+@pytest.fixture
+def project(kedro_project, fresh_project):
+    """A project of our own with data_processing's outputs (the shared one stays clean)."""
+    for name in ("model_input.pt", "augmentation_spec.json", "data_manifest.json"):
+        source = kedro_project.path / "data/05_model_input" / name
+        shutil.copy(source, fresh_project.path / "data/05_model_input" / name)
+    return fresh_project
+
+
+@pytest.fixture
+def one_variant(project):
+    project.run("--pipelines", "vision", "--namespaces", VARIANT)
+    return project, MlflowClient(tracking_uri=project.tracking_uri)
 
 
 def test_one_namespaced_variant_runs_end_to_end(one_variant):
@@ -85,8 +94,8 @@ def test_one_namespaced_variant_runs_end_to_end(one_variant):
     assert (report / "learning_curves.png").stat().st_size > 0
 
 
-def test_bad_parameters_fail_before_any_training(kedro_project):
-    done = kedro_project.run(
+def test_bad_parameters_fail_before_any_training(project):
+    done = project.run(
         "--pipelines",
         "vision",
         "--namespaces",
@@ -99,19 +108,15 @@ def test_bad_parameters_fail_before_any_training(kedro_project):
     assert done.returncode != 0
     assert "Parameter 'vision.studies.regularizers.mlp_dropout'" in output
     assert "regularizers.dropout.p: Input should be less than 1" in output
-    folder = kedro_project.path / "data/07_model_output/vision/regularizers/mlp_dropout"
+    folder = project.path / "data/07_model_output/vision/regularizers/mlp_dropout"
     assert not folder.exists()  # nothing trained
-    client = MlflowClient(tracking_uri=kedro_project.tracking_uri)
+    client = MlflowClient(tracking_uri=project.tracking_uri)
     for experiment in client.search_experiments():
         assert not client.search_runs([experiment.experiment_id], "tags.variant = 'mlp_dropout'")
 
 
 @pytest.fixture
-def tiny_study(kedro_project, fresh_project):
-    project = fresh_project
-    for name in ("model_input.pt", "augmentation_spec.json", "data_manifest.json"):
-        source = kedro_project.path / "data/05_model_input" / name
-        shutil.copy(source, project.path / "data/05_model_input" / name)
+def tiny_study(project):
     base = project.path / "conf/base/parameters_vision.yml"
     config = yaml.safe_load(base.read_text())
     config["vision"]["studies"] = TINY["vision"]["studies"]
