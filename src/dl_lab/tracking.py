@@ -91,11 +91,17 @@ def child_run(run_name: str, tags: Mapping[str, Any], params: Mapping[str, Any])
         nested=parent is not None,
         experiment_id=parent.info.experiment_id if parent else None,
     )
-    run_id = run.info.run_id
-    try:
+    with _ends_active_run():
         mlflow.set_tags({k: str(v) for k, v in tags.items()})
         mlflow.log_params(flatten(params))
-        yield run_id
+        yield run.info.run_id
+
+
+@contextmanager
+def _ends_active_run() -> Iterator[None]:
+    """End the active run when the block ends: FAILED, with the reason as a tag, on an error."""
+    try:
+        yield
     except BaseException as err:
         mlflow.set_tag("failure_reason", f"{type(err).__name__}: {err}"[:5000])
         mlflow.end_run(status="FAILED")
@@ -199,14 +205,9 @@ def reopen_or_start_run(
             yield new_id
         return
     mlflow.start_run(run_id=run_id, nested=mlflow.active_run() is not None)
-    try:
+    with _ends_active_run():
         mlflow.set_tags({k: str(v) for k, v in tags.items()})
         yield run_id
-    except BaseException as err:
-        mlflow.set_tag("failure_reason", f"{type(err).__name__}: {err}"[:5000])
-        mlflow.end_run(status="FAILED")
-        raise
-    mlflow.end_run()
 
 
 def register_model(model_uri: str, name: str, tags: Mapping[str, Any]) -> str:

@@ -121,6 +121,13 @@ def load_cifar10(root: Path | str = "data/01_raw", download: bool = False) -> Im
     )
 
 
+def check_finite(images: np.ndarray, source: str) -> None:
+    """Refuse images with NaN or Inf values, saying how many and where they came from."""
+    if not np.isfinite(images).all():
+        bad = int((~np.isfinite(images)).any(axis=tuple(range(1, images.ndim))).sum())
+        raise ValueError(f"{source}: {bad} images contain NaN or Inf values")
+
+
 def subsample(data: ImageSet, size: int, seed: int) -> ImageSet:
     """A stratified subsample of ``size`` images (class proportions kept)."""
     from sklearn.model_selection import train_test_split
@@ -145,7 +152,5 @@ def load_images(
     data = SOURCES.build(name, root=root, download=download)
     if limit is not None:
         data = subsample(data, limit, seed)
-    if not np.isfinite(data.images).all():
-        bad = int((~np.isfinite(data.images)).any(axis=(1, 2, 3)).sum())
-        raise ValueError(f"{name}: {bad} images contain NaN or Inf values")
+    check_finite(data.images, name)
     return data

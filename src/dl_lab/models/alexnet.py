@@ -102,18 +102,6 @@ def alexnet(
 
 
 @ARCHITECTURES.register("zfnet")
-def zfnet(
-    in_channels: int,
-    num_classes: int,
-    image_size: tuple[int, int],
-    width: float = 1.0,
-    hidden: int = 4096,
-    dropout: float = 0.5,
-    lrn: bool = True,
-    batch_norm: bool = False,
-    stem: tuple[int, int] = (3, 1),
-) -> AlexNetStyle:
+def zfnet(stem: tuple[int, int] = (3, 1), **options) -> AlexNetStyle:
     """ZFNet-style: AlexNet with a smaller first-layer filter and stride."""
-    return AlexNetStyle(
-        in_channels, num_classes, image_size, tuple(stem), width, hidden, dropout, lrn, batch_norm
-    )
+    return alexnet(stem=stem, **options)

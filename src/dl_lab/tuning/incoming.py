@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from dl_lab.data.sources import ImageSet
+from dl_lab.data.sources import ImageSet, check_finite
 
 
 def _digests(images: np.ndarray) -> list[str]:
@@ -37,9 +37,7 @@ def validate_incoming(
         )
     classes = list(model_input["classes"])
     images = ImageSet("incoming", batch["images"], batch["labels"], classes, pixel_max)
-    if not np.isfinite(images.images).all():
-        bad = int((~np.isfinite(images.images)).any(axis=(1, 2, 3)).sum())
-        raise ValueError(f"{source}: {bad} images contain NaN or Inf values")
+    check_finite(images.images, str(source))
     if images.images.shape[1:] != shape:
         raise ValueError(f"{source}: images are {images.images.shape[1:]}, the data set {shape}")
     unknown = sorted(set(images.labels.tolist()) - set(range(len(classes))))
