@@ -174,6 +174,8 @@ def test_unknown_option_names_the_architecture_and_its_options():
     with pytest.raises(ValueError, match="'lenet5' has no option 'widht'; its options: style"):
         check_model_options("lenet5", {"widht": 2})
     assert "skip" in model_options("resnet") and "in_channels" not in model_options("resnet")
+    with pytest.raises(ValueError, match="'zfnet' has no option 'widht'; its options: width"):
+        check_model_options("zfnet", {"widht": 2})  # it delegates to alexnet's options
 
 
 def test_activation_memory_grows_with_the_batch():

@@ -12,6 +12,8 @@ ImageNet's 11x11/4 -> 7x7/2. On 28-32 pixel inputs the stems become 5x5/2 (AlexN
 
 from __future__ import annotations
 
+import inspect
+
 from torch import nn
 from torchvision.ops import Conv2dNormActivation
 
@@ -101,7 +103,20 @@ def alexnet(
     )
 
 
+ZFNET_STEM = (3, 1)
+
+
 @ARCHITECTURES.register("zfnet")
-def zfnet(stem: tuple[int, int] = (3, 1), **options) -> AlexNetStyle:
+def zfnet(stem: tuple[int, int] = ZFNET_STEM, **options) -> AlexNetStyle:
     """ZFNet-style: AlexNet with a smaller first-layer filter and stride."""
     return alexnet(stem=stem, **options)
+
+
+# zfnet takes alexnet's options: say so in its signature, which the registry reads to check
+# a variant's options and to label its regularizers (dropout and LRN by default).
+zfnet.__signature__ = inspect.signature(alexnet).replace(
+    parameters=[
+        p.replace(default=ZFNET_STEM) if p.name == "stem" else p
+        for p in inspect.signature(alexnet).parameters.values()
+    ]
+)
