@@ -76,6 +76,12 @@ def kedro_project(tmp_path_factory: pytest.TempPathFactory) -> KedroProject:
     return project
 
 
+@pytest.fixture(scope="session")
+def project_copy(tmp_path_factory: pytest.TempPathFactory):
+    """A factory of project copies for module-scoped fixtures: ``project_copy("rl")``."""
+    return lambda name: make_project_copy(tmp_path_factory.mktemp(name) / "project")
+
+
 @pytest.fixture
 def fresh_project(tmp_path: Path) -> KedroProject:
     """A project copy of one's own (nothing run yet)."""

@@ -22,10 +22,8 @@ STUDIES = {  # study -> variants, each on the one test seed
 
 
 @pytest.fixture(scope="module")
-def rl_project(tmp_path_factory):
-    from conftest import make_project_copy
-
-    project = make_project_copy(tmp_path_factory.mktemp("rl") / "project")
+def rl_project(project_copy):
+    project = project_copy("rl")
     project.run("--pipelines", "rl")
     return project
 
