@@ -157,27 +157,6 @@ def log_file(run_id: str, path: Path | str, artifact_path: str | None = None) ->
     MlflowClient().log_artifact(run_id, str(path), artifact_path)
 
 
-def log_torch_model(run_id: str, model: Any, example_input: Any, name: str = "model") -> str:
-    """Log ``model`` with the pytorch flavour and a signature inferred from ``example_input``."""
-    import mlflow.pytorch
-    from mlflow.models import infer_signature
-
-    model = model.cpu().eval()
-    import torch
-
-    with torch.no_grad():
-        example_output = model(example_input).numpy()
-    signature = infer_signature(example_input.numpy(), example_output)
-    with resume_run(run_id):
-        info = mlflow.pytorch.log_model(
-            model, name=name, signature=signature, input_example=example_input[:2].numpy()
-        )
-    return info.model_uri
-
-
-# --- Re-opened parent runs and the Model Registry (tuning, retraining, inference) ---
-
-
 def _reusable_run(run_id: str | None) -> bool:
     """Whether ``run_id`` is a live run in this store and in the active run's experiment."""
     if not run_id:
@@ -272,16 +251,17 @@ def pinned_requirements(packages: tuple[str, ...] = ("torch", "numpy")) -> list[
     return [f"{name}=={version(name)}" for name in packages]
 
 
-def log_torch_model_pinned(
+def log_torch_model(
     run_id: str,
     model: Any,
     example_input: Any,
     requirements: list[str] | None = None,
     name: str = "model",
 ) -> str:
-    """``log_torch_model`` with pip requirements given (default: torch and numpy pinned).
+    """Log ``model`` (pytorch flavour) into ``run_id`` with a signature from ``example_input``.
 
-    MLflow otherwise infers them by loading the model in a subprocess, seconds per model.
+    Pip requirements are given (default: torch and numpy pinned): MLflow would otherwise
+    infer them by loading the model in a subprocess, seconds per model.
     """
     import mlflow.pytorch
     import torch

@@ -96,7 +96,7 @@ def retrain_best(
         fit_fixed_epochs(module, splits, epochs, best["batch_size"], seed, cfg, run_id)
         metrics, confusion = evaluate_classifier(module, model_input, cfg.accelerator)
         tracking.log_metrics(run_id, metrics)
-        model_uri = tracking.log_torch_model_pinned(
+        model_uri = tracking.log_torch_model(
             run_id, module.inference_model(), model_input["x_test"][:8]
         )
     return FinalModel(module, epochs, metrics, confusion, run_id, model_uri)

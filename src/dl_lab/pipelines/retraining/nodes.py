@@ -65,9 +65,7 @@ def train_challenger(
     run_name = f"retraining__{retraining.model_name}__seed{seed}"
     result = fit_classifier(data, variant, trainer, AugmentationSpec(), seed, run_name, tags)
     example = model_input["x_test"][:8]
-    model_uri = tracking.log_torch_model_pinned(
-        result.run_id, result.module.inference_model(), example
-    )
+    model_uri = tracking.log_torch_model(result.run_id, result.module.inference_model(), example)
     version = tracking.register_model(model_uri, retraining.model_name, tags)
     fitted = {"run_id": result.run_id, "model_uri": model_uri, "version": version}
     return {**tags, **fitted, "best_val_acc": result.summary.get("best_val_acc")}

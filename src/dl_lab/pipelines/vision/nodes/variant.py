@@ -106,7 +106,7 @@ def evaluate_model(
     histogram = pd.DataFrame(
         {"bin_left": edges[:-1].numpy(), "bin_right": edges[1:].numpy(), "count": counts}
     ).assign(**_identity(fit_summary))
-    tracking.log_torch_model_pinned(
+    tracking.log_torch_model(
         fit_summary["run_id"], module.inference_model(), model_input["x_test"][:8]
     )
     classes = model_input["classes"]
