@@ -50,6 +50,9 @@ class ClassificationModule(pl.LightningModule):
         self.max_norm = max_norm
         metric = lambda: torchmetrics.Accuracy(task="multiclass", num_classes=num_classes)  # noqa: E731
         self.train_acc, self.val_acc, self.test_acc = metric(), metric(), metric()
+        # nan_strategy "disable": a NaN loss must reach the epoch mean (NonFiniteLossGuard).
+        mean = lambda: torchmetrics.MeanMetric(nan_strategy="disable")  # noqa: E731
+        self.train_loss, self.val_loss, self.test_loss = mean(), mean(), mean()
         self.test_f1 = torchmetrics.F1Score(
             task="multiclass", num_classes=num_classes, average="macro"
         )
@@ -73,35 +76,45 @@ class ClassificationModule(pl.LightningModule):
         total = loss
         for penalty in self.penalties:
             total = total + penalty(self.net)
-        self.train_acc.update(logits, y)  # update only: no per-batch accuracy computed
-        self.log("train_loss", loss, on_step=False, on_epoch=True)
-        self.log("train_acc", self.train_acc, on_step=False, on_epoch=True)
+        # Metrics are accumulated per step and logged once per epoch: every ``self.log`` call
+        # walks Lightning's whole result collection, ~0.6 ms each on a CPU (bench/).
+        self.train_loss.update(loss.detach(), weight=len(y))
+        self.train_acc.update(logits, y)
         return total
 
     def on_train_batch_end(self, outputs, batch, batch_idx: int) -> None:
         if self.max_norm is not None:
             apply_max_norm(self.net, self.max_norm)
+        trainer = self._trainer  # None when the step is driven by hand (tests)
+        if trainer is not None and batch_idx + 1 == trainer.num_training_batches:
+            self._log_epoch("train", self.train_loss, self.train_acc)  # before val and callbacks
 
     def validation_step(self, batch, batch_idx: int) -> None:
         loss, logits, y = self.model_step(batch)
+        self.val_loss.update(loss, weight=len(y))
         self.val_acc.update(logits, y)
-        self.log("val_loss", loss, on_step=False, on_epoch=True)
-        self.log("val_acc", self.val_acc, on_step=False, on_epoch=True)
+
+    def on_validation_epoch_end(self) -> None:
+        self._log_epoch("val", self.val_loss, self.val_acc)
 
     def test_step(self, batch, batch_idx: int) -> None:
         loss, logits, y = self.model_step(batch)
+        self.test_loss.update(loss, weight=len(y))
         self.test_acc.update(logits, y)
         self.test_f1.update(logits, y)
         self.test_confusion.update(logits, y)
-        self.log("test_loss", loss, on_step=False, on_epoch=True)
-        self.log("test_acc", self.test_acc, on_step=False, on_epoch=True)
-        self.log("test_f1_macro", self.test_f1, on_step=False, on_epoch=True)
 
-    def on_train_epoch_end(self) -> None:
-        self.log("step", float(self.current_epoch))  # the loggers' x-axis is the epoch
+    def on_test_epoch_end(self) -> None:
+        self._log_epoch("test", self.test_loss, self.test_acc)
+        self.log("test_f1_macro", self.test_f1.compute())
+        self.test_f1.reset()
 
-    def on_validation_epoch_end(self) -> None:
-        self.log("step", float(self.current_epoch))
+    def _log_epoch(self, split: str, loss: torchmetrics.Metric, acc: torchmetrics.Metric) -> None:
+        """Log ``<split>_loss`` and ``<split>_acc`` for the epoch (x-axis: the epoch), then reset."""
+        values = {f"{split}_loss": loss.compute(), f"{split}_acc": acc.compute()}
+        self.log_dict({**values, "step": float(self.current_epoch)}, on_step=False, on_epoch=True)
+        loss.reset()
+        acc.reset()
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         return build_optimizer(self.net.parameters(), self.optimizer_config)

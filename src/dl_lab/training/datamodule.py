@@ -1,20 +1,23 @@
 """A LightningDataModule over in-memory tensors.
 
 Batches are sliced from whole tensors (one index per batch, not per sample): a
-DataLoader with ``batch_size=None`` over a ``BatchSampler`` skips per-sample collation.
+DataLoader with ``batch_size=None`` over a sampler of whole batches (a tensor of shuffled
+indices, or a slice in order) skips per-sample collation and per-batch index lists.
 On a CUDA trainer the tensors move to the device once in ``setup`` so no host-device copy
 happens per step. It never downloads anything: Kedro owns the data.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import lightning.pytorch as pl
 import torch
-from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler
+from torch.utils.data import DataLoader, Dataset, Sampler
 
 
 class _Batches(Dataset):
-    """``dataset[list_of_indices]`` -> (x[indices], y[indices])."""
+    """``dataset[indices or slice]`` -> (x[indices], y[indices])."""
 
     def __init__(self, x: torch.Tensor, y: torch.Tensor) -> None:
         self.x, self.y = x, y
@@ -22,12 +25,28 @@ class _Batches(Dataset):
     def __len__(self) -> int:
         return len(self.y)
 
-    def __getitem__(self, indices: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
-        idx = torch.as_tensor(indices, device=self.x.device)
+    def __getitem__(self, idx: torch.Tensor | slice) -> tuple[torch.Tensor, torch.Tensor]:
         return self.x[idx], self.y[idx]
 
     def to(self, device: torch.device) -> _Batches:
         return _Batches(self.x.to(device), self.y.to(device))
+
+
+class _BatchIndices(Sampler):
+    """Whole batches: shuffled index tensors (a seeded permutation per epoch) or slices."""
+
+    def __init__(self, size: int, batch_size: int, generator: torch.Generator | None) -> None:
+        self.size, self.batch_size, self.generator = size, batch_size, generator
+
+    def __len__(self) -> int:
+        return -(-self.size // self.batch_size)
+
+    def __iter__(self) -> Iterator[torch.Tensor | slice]:
+        if self.generator is None:
+            for start in range(0, self.size, self.batch_size):
+                yield slice(start, start + self.batch_size)
+        else:
+            yield from torch.randperm(self.size, generator=self.generator).split(self.batch_size)
 
 
 class TensorDataModule(pl.LightningDataModule):
@@ -54,12 +73,9 @@ class TensorDataModule(pl.LightningDataModule):
 
     def _loader(self, split: str, shuffle: bool) -> DataLoader:
         part = self.data[split]
-        if shuffle:
-            generator = torch.Generator().manual_seed(self.seed)
-            sampler = RandomSampler(range(len(part)), generator=generator)
-            batches = BatchSampler(sampler, self.batch_size, drop_last=False)
-        else:
-            batches = BatchSampler(SequentialSampler(range(len(part))), self.eval_batch_size, False)
+        generator = torch.Generator().manual_seed(self.seed) if shuffle else None
+        size = self.batch_size if shuffle else self.eval_batch_size
+        batches = _BatchIndices(len(part), size, generator)
         return DataLoader(part, sampler=batches, batch_size=None)
 
     def train_dataloader(self) -> DataLoader:
