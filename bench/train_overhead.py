@@ -98,15 +98,21 @@ def main() -> None:
         logger = MLFlowLogger(experiment_name="bench", tracking_uri=f"sqlite:///{tmp}/bench.db")
         trainer = build_trainer(cfg, Path(tmp) / "ckpt", logger, history)
         trainer.callbacks.insert(trainer.callbacks.index(history) + 1, plain)
-        datamodule = TensorDataModule(splits_of(bundle, ("train", "val")), args.batch_size, args.seed)
+        datamodule = TensorDataModule(
+            splits_of(bundle, ("train", "val")), args.batch_size, args.seed
+        )
         trainer.fit(module, datamodule=datamodule)
 
     ours = [row["epoch_time_s"] for row in history.rows][1:]  # first epoch: warm-up
     theirs = plain.times[1:]
     ratio = statistics.median(ours) / statistics.median(theirs)
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, batch {args.batch_size}")
-    print(f"dl-lab epoch s  : {' '.join(f'{t:.3f}' for t in ours)}  median {statistics.median(ours):.3f}")
-    print(f"plain  epoch s  : {' '.join(f'{t:.3f}' for t in theirs)}  median {statistics.median(theirs):.3f}")
+    print(
+        f"dl-lab epoch s  : {' '.join(f'{t:.3f}' for t in ours)}  median {statistics.median(ours):.3f}"
+    )
+    print(
+        f"plain  epoch s  : {' '.join(f'{t:.3f}' for t in theirs)}  median {statistics.median(theirs):.3f}"
+    )
     print(f"ratio dl-lab / plain (median): {ratio:.3f}")
 
 
