@@ -99,7 +99,10 @@ def main() -> None:
         trainer = build_trainer(cfg, Path(tmp) / "ckpt", logger, history)
         trainer.callbacks.insert(trainer.callbacks.index(history) + 1, plain)
         datamodule = TensorDataModule(
-            splits_of(bundle, ("train", "val")), args.batch_size, args.seed
+            splits_of(bundle, ("train", "val")),
+            args.batch_size,
+            args.seed,
+            updates_per_step=cfg.updates_per_step,
         )
         trainer.fit(module, datamodule=datamodule)
 

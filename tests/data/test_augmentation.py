@@ -64,5 +64,5 @@ def test_only_training_steps_augment():
     module.validation_step(batch, 0)
     module.test_step(batch, 0)
     assert calls == []
-    module.training_step(batch, 0)
+    module.training_loss(batch)
     assert calls == [5]

@@ -48,6 +48,8 @@ class ClassificationModule(pl.LightningModule):
         self.penalties = nn.ModuleList(penalties or [])
         self.augment = augment
         self.max_norm = max_norm
+        self.gradient_clip_val: float | None = None  # set by the trainer factory
+        self.automatic_optimization = False  # see training_step
         metric = lambda: torchmetrics.Accuracy(task="multiclass", num_classes=num_classes)  # noqa: E731
         self.train_acc, self.val_acc, self.test_acc = metric(), metric(), metric()
         # nan_strategy "disable": a NaN loss must reach the epoch mean (NonFiniteLossGuard).
@@ -68,7 +70,8 @@ class ClassificationModule(pl.LightningModule):
         logits = self(x)
         return F.cross_entropy(logits, y), logits, y
 
-    def training_step(self, batch, batch_idx: int) -> torch.Tensor:
+    def training_loss(self, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        """Augment, forward, add the penalties; accumulate the epoch's train metrics."""
         x, y = batch
         if self.augment is not None:
             x = self.augment(x)
@@ -82,11 +85,30 @@ class ClassificationModule(pl.LightningModule):
         self.train_acc.update(logits, y)
         return total
 
-    def on_train_batch_end(self, outputs, batch, batch_idx: int) -> None:
+    def training_step(self, batch, batch_idx: int) -> None:
+        """One optimizer update per mini-batch of the group the loader yields.
+
+        Optimization is manual so that Lightning's per-step machinery (hooks, closure)
+        runs once per group of ``updates_per_step`` mini-batches rather than once per
+        update; every mini-batch is still its own update of ``batch_size`` samples.
+        """
+        optimizer = self.optimizers()
+        for minibatch in batch if isinstance(batch, list) else [batch]:
+            total = self.training_loss(minibatch)
+            optimizer.zero_grad()
+            self.manual_backward(total)
+            if self.gradient_clip_val:
+                self.clip_gradients(optimizer, self.gradient_clip_val, "norm")
+            optimizer.step()
+            self.apply_constraints()
+
+    def apply_constraints(self) -> None:
+        """Weight constraints after an update (max-norm)."""
         if self.max_norm is not None:
             apply_max_norm(self.net, self.max_norm)
-        trainer = self._trainer  # None when the step is driven by hand (tests)
-        if trainer is not None and batch_idx + 1 == trainer.num_training_batches:
+
+    def on_train_batch_end(self, outputs, batch, batch_idx: int) -> None:
+        if batch_idx + 1 == self.trainer.num_training_batches:
             self._log_epoch("train", self.train_loss, self.train_acc)  # before val and callbacks
 
     def validation_step(self, batch, batch_idx: int) -> None:

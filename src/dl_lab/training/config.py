@@ -34,6 +34,12 @@ class TrainerConfig(_Strict):
     precision: str = "32-true"
     deterministic: bool = True
     gradient_clip_val: float | None = Field(None, ge=0)
+    updates_per_step: int = Field(
+        8,
+        ge=1,
+        description="mini-batches (optimizer updates) per Lightning step: the same training, "
+        "with Lightning's per-step overhead paid once per group",
+    )
     early_stopping: EarlyStoppingConfig = EarlyStoppingConfig()
     checkpoint_dir: str = "data/06_models/checkpoints"
     resume: bool = True

@@ -25,7 +25,9 @@ class _Batches(Dataset):
     def __len__(self) -> int:
         return len(self.y)
 
-    def __getitem__(self, idx: torch.Tensor | slice) -> tuple[torch.Tensor, torch.Tensor]:
+    def __getitem__(self, idx: torch.Tensor | slice | list) -> tuple | list[tuple]:
+        if isinstance(idx, list):  # a group of mini-batches for one training step
+            return [(self.x[i], self.y[i]) for i in idx]
         return self.x[idx], self.y[idx]
 
     def to(self, device: torch.device) -> _Batches:
@@ -35,18 +37,25 @@ class _Batches(Dataset):
 class _BatchIndices(Sampler):
     """Whole batches: shuffled index tensors (a seeded permutation per epoch) or slices."""
 
-    def __init__(self, size: int, batch_size: int, generator: torch.Generator | None) -> None:
-        self.size, self.batch_size, self.generator = size, batch_size, generator
+    def __init__(
+        self, size: int, batch_size: int, generator: torch.Generator | None, group: int = 1
+    ) -> None:
+        self.size, self.batch_size, self.generator, self.group = size, batch_size, generator, group
 
     def __len__(self) -> int:
-        return -(-self.size // self.batch_size)
+        return -(-self.size // (self.batch_size * self.group))
 
-    def __iter__(self) -> Iterator[torch.Tensor | slice]:
+    def __iter__(self) -> Iterator[torch.Tensor | slice | list[torch.Tensor]]:
         if self.generator is None:
             for start in range(0, self.size, self.batch_size):
                 yield slice(start, start + self.batch_size)
+            return
+        batches = torch.randperm(self.size, generator=self.generator).split(self.batch_size)
+        if self.group == 1:
+            yield from batches
         else:
-            yield from torch.randperm(self.size, generator=self.generator).split(self.batch_size)
+            for start in range(0, len(batches), self.group):
+                yield list(batches[start : start + self.group])
 
 
 class TensorDataModule(pl.LightningDataModule):
@@ -58,12 +67,14 @@ class TensorDataModule(pl.LightningDataModule):
         batch_size: int,
         seed: int,
         eval_batch_size: int | None = None,
+        updates_per_step: int = 8,
     ) -> None:
         super().__init__()
         self.data = {name: _Batches(x, y) for name, (x, y) in splits.items()}
         self.batch_size = batch_size
         self.eval_batch_size = eval_batch_size or max(batch_size, 512)
         self.seed = seed
+        self.updates_per_step = updates_per_step  # mini-batches per Lightning training step
 
     def setup(self, stage: str | None = None) -> None:
         trainer = self.trainer
@@ -75,7 +86,8 @@ class TensorDataModule(pl.LightningDataModule):
         part = self.data[split]
         generator = torch.Generator().manual_seed(self.seed) if shuffle else None
         size = self.batch_size if shuffle else self.eval_batch_size
-        batches = _BatchIndices(len(part), size, generator)
+        group = self.updates_per_step if shuffle else 1
+        batches = _BatchIndices(len(part), size, generator, group)
         return DataLoader(part, sampler=batches, batch_size=None)
 
     def train_dataloader(self) -> DataLoader:

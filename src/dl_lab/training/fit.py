@@ -106,7 +106,6 @@ def build_trainer(
         num_nodes=cfg.num_nodes,
         precision=cfg.precision,
         deterministic=cfg.deterministic,
-        gradient_clip_val=cfg.gradient_clip_val,
         logger=logger,
         callbacks=callbacks,
         enable_progress_bar=False,
@@ -185,8 +184,12 @@ def _fit(
         trainer = build_trainer(
             trainer_cfg, checkpoint_dir, tracking.lightning_logger(run_id), history
         )
+        module.gradient_clip_val = trainer_cfg.gradient_clip_val  # manual optimization clips
         datamodule = TensorDataModule(
-            splits_of(model_input, ("train", "val")), trainer_cfg.batch_size, seed
+            splits_of(model_input, ("train", "val")),
+            trainer_cfg.batch_size,
+            seed,
+            updates_per_step=trainer_cfg.updates_per_step,
         )
         if torch.cuda.is_available():
             torch.cuda.reset_peak_memory_stats()  # the peak of this run, not of the process
