@@ -6,7 +6,8 @@ import optuna
 import pytest
 from pydantic import ValidationError
 
-from dl_lab.tuning.config import TuningConfig
+from dl_lab.tuning.config import PrunerConfig, TuningConfig
+from dl_lab.tuning.samplers import PRUNERS
 from dl_lab.tuning.space import SearchSpace, suggest, to_variant
 
 SPACE = {
@@ -57,7 +58,9 @@ def test_bad_ranges_fail_with_the_reason(override, message):
 def test_unknown_sampler_and_pruner_list_allowed_names():
     with pytest.raises(ValidationError, match="available: cmaes, grid, random, tpe"):
         TuningConfig(study_name="s", n_trials=1, search_space=SPACE, sampler={"name": "bayes"})
-    with pytest.raises(ValidationError, match="available: hyperband, median, none"):
+    with pytest.raises(
+        ValidationError, match="available: hyperband, median, none, successive_halving"
+    ):
         TuningConfig(study_name="s", n_trials=1, search_space=SPACE, pruner={"name": "asha"})
 
 
@@ -101,3 +104,24 @@ def test_grid_space_uses_grid_values():
 def test_grid_values_outside_the_range_are_refused():
     with pytest.raises(ValidationError, match="outside"):
         config(lr={"low": 1e-4, "high": 1e-2, "grid": [0.5]})
+
+
+@pytest.mark.parametrize("name", sorted(PRUNERS))
+def test_every_pruner_builds_from_the_shipped_options(name):
+    options = PrunerConfig(name=name).model_dump(exclude={"name"})
+    pruner = PRUNERS.build(name, **options, max_epochs=8)
+    assert isinstance(pruner, optuna.pruners.BasePruner)
+
+
+def test_successive_halving_stops_a_trial_outside_the_top_third_after_one_epoch():
+    options = PrunerConfig(name="successive_halving").model_dump(exclude={"name"})
+    study = optuna.create_study(
+        direction="maximize", pruner=PRUNERS.build("successive_halving", **options, max_epochs=8)
+    )
+    decisions = []
+    for value in (0.9, 0.8, 0.7, 0.95, 0.6):
+        trial = study.ask()
+        trial.report(value, step=1)
+        decisions.append(trial.should_prune())
+        study.tell(trial, value)
+    assert decisions == [False, True, True, False, True]

@@ -10,10 +10,12 @@ import lightning.pytorch as pl
 import torch
 import torch.nn.functional as F
 import torchmetrics
+from lightning.pytorch.trainer.states import TrainerFn
 from torch import nn
 
 from dl_lab.training.optimizers import OptimizerConfig, build_optimizer
 from dl_lab.training.regularizers import WeightPenalty, apply_max_norm
+from dl_lab.training.updates import direct_updates, update
 
 
 class Standardize(nn.Module):
@@ -49,6 +51,7 @@ class ClassificationModule(pl.LightningModule):
         self.augment = augment
         self.max_norm = max_norm
         self.gradient_clip_val: float | None = None  # set by the trainer factory
+        self._direct_updates = False  # set in on_train_start (see training.updates)
         self.automatic_optimization = False  # see training_step
         metric = lambda: torchmetrics.Accuracy(task="multiclass", num_classes=num_classes)  # noqa: E731
         self.train_acc, self.val_acc, self.test_acc = metric(), metric(), metric()
@@ -70,20 +73,23 @@ class ClassificationModule(pl.LightningModule):
         logits = self(x)
         return F.cross_entropy(logits, y), logits, y
 
-    def training_loss(self, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
-        """Augment, forward, add the penalties; accumulate the epoch's train metrics."""
+    def training_loss(
+        self, batch: tuple[torch.Tensor, torch.Tensor], seen: list | None = None
+    ) -> torch.Tensor:
+        """Augment, forward, add the penalties; ``seen`` collects (loss, logits, y) for metrics."""
         x, y = batch
         if self.augment is not None:
             x = self.augment(x)
         loss, logits, y = self.model_step((x, y))
+        if seen is not None:
+            seen.append((loss.detach(), logits.detach(), y))
         total = loss
         for penalty in self.penalties:
             total = total + penalty(self.net)
-        # Metrics are accumulated per step and logged once per epoch: every ``self.log`` call
-        # walks Lightning's whole result collection, ~0.6 ms each on a CPU (bench/).
-        self.train_loss.update(loss.detach(), weight=len(y))
-        self.train_acc.update(logits, y)
         return total
+
+    def on_train_start(self) -> None:
+        self._direct_updates = direct_updates(self.trainer)
 
     def training_step(self, batch, batch_idx: int) -> None:
         """One optimizer update per mini-batch of the group the loader yields.
@@ -93,23 +99,28 @@ class ClassificationModule(pl.LightningModule):
         update; every mini-batch is still its own update of ``batch_size`` samples.
         """
         optimizer = self.optimizers()
+        seen: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
         for minibatch in batch if isinstance(batch, list) else [batch]:
-            total = self.training_loss(minibatch)
-            optimizer.zero_grad()
-            self.manual_backward(total)
-            if self.gradient_clip_val:
-                self.clip_gradients(optimizer, self.gradient_clip_val, "norm")
-            optimizer.step()
+            total = self.training_loss(minibatch, seen)
+            update(self, optimizer, total, self.gradient_clip_val, self._direct_updates)
             self.apply_constraints()
+        self._accumulate_train_metrics(seen)
+
+    def _accumulate_train_metrics(self, seen: list) -> None:
+        """The group's train metrics in one update each, logged once per epoch.
+
+        A torchmetrics update costs tens of microseconds whatever its size, and every
+        ``self.log`` call walks Lightning's whole result collection (~0.6 ms on a CPU).
+        """
+        losses, logits, targets = zip(*seen, strict=True)
+        sizes = torch.tensor([len(t) for t in targets], device=losses[0].device)
+        self.train_loss.update(torch.stack(losses), weight=sizes)
+        self.train_acc.update(torch.cat(logits), torch.cat(targets))
 
     def apply_constraints(self) -> None:
         """Weight constraints after an update (max-norm)."""
         if self.max_norm is not None:
             apply_max_norm(self.net, self.max_norm)
-
-    def on_train_batch_end(self, outputs, batch, batch_idx: int) -> None:
-        if batch_idx + 1 == self.trainer.num_training_batches:
-            self._log_epoch("train", self.train_loss, self.train_acc)  # before val and callbacks
 
     def validation_step(self, batch, batch_idx: int) -> None:
         loss, logits, y = self.model_step(batch)
@@ -117,7 +128,12 @@ class ClassificationModule(pl.LightningModule):
         self.val_acc.update(logits, y)
 
     def on_validation_epoch_end(self) -> None:
-        self._log_epoch("val", self.val_loss, self.val_acc)
+        """Log the epoch's train (while fitting) and val metrics together: one logger write
+        per epoch rather than two (a SQLite commit in MLflow is ~8 ms)."""
+        splits = {"val": (self.val_loss, self.val_acc)}
+        if self.trainer.state.fn == TrainerFn.FITTING:
+            splits["train"] = (self.train_loss, self.train_acc)
+        self._log_epoch(splits)
 
     def test_step(self, batch, batch_idx: int) -> None:
         loss, logits, y = self.model_step(batch)
@@ -127,16 +143,20 @@ class ClassificationModule(pl.LightningModule):
         self.test_confusion.update(logits, y)
 
     def on_test_epoch_end(self) -> None:
-        self._log_epoch("test", self.test_loss, self.test_acc)
+        self._log_epoch({"test": (self.test_loss, self.test_acc)})
         self.log("test_f1_macro", self.test_f1.compute())
         self.test_f1.reset()
 
-    def _log_epoch(self, split: str, loss: torchmetrics.Metric, acc: torchmetrics.Metric) -> None:
-        """Log ``<split>_loss`` and ``<split>_acc`` for the epoch (x-axis: the epoch), then reset."""
-        values = {f"{split}_loss": loss.compute(), f"{split}_acc": acc.compute()}
-        self.log_dict({**values, "step": float(self.current_epoch)}, on_step=False, on_epoch=True)
-        loss.reset()
-        acc.reset()
+    def _log_epoch(
+        self, splits: dict[str, tuple[torchmetrics.Metric, torchmetrics.Metric]]
+    ) -> None:
+        """Log ``<split>_loss`` and ``<split>_acc`` of the epoch (x-axis: the epoch), then reset."""
+        values: dict[str, torch.Tensor | float] = {"step": float(self.current_epoch)}
+        for split, (loss, acc) in splits.items():
+            values.update({f"{split}_loss": loss.compute(), f"{split}_acc": acc.compute()})
+            loss.reset()
+            acc.reset()
+        self.log_dict(values, on_step=False, on_epoch=True)
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         return build_optimizer(self.net.parameters(), self.optimizer_config)

@@ -30,12 +30,15 @@ class SamplerConfig(_Strict):
 
 
 class PrunerConfig(_Strict):
-    """When to stop a trial early: ``median`` (default), ``hyperband`` or ``none``."""
+    """When to stop a trial early: ``median`` (default), ``hyperband``, ``successive_halving``
+    or ``none``."""
 
     name: str = "median"
     n_startup_trials: int = Field(3, ge=0, description="median: trials never pruned")
     n_warmup_steps: int = Field(1, ge=0, description="median: epochs before pruning starts")
-    reduction_factor: int = Field(3, ge=2, description="hyperband: keep 1/eta per rung")
+    reduction_factor: int = Field(
+        3, ge=2, description="hyperband, successive_halving: keep 1/eta per rung"
+    )
 
     @field_validator("name")
     @classmethod

@@ -54,6 +54,15 @@ def hyperband(n_startup_trials: int, n_warmup_steps: int, reduction_factor: int,
     return optuna.pruners.HyperbandPruner(1, max_epochs, reduction_factor)
 
 
+@PRUNERS.register("successive_halving")
+def successive_halving(
+    n_startup_trials: int, n_warmup_steps: int, reduction_factor: int, max_epochs: int
+):
+    """Asynchronous successive halving (Li et al. 2020): rungs at 1, eta, eta^2... epochs;
+    a trial goes on past a rung only if it is in the top 1/eta of the trials that reached it."""
+    return optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=reduction_factor)
+
+
 @PRUNERS.register("none")
 def no_pruning(n_startup_trials: int, n_warmup_steps: int, reduction_factor: int, max_epochs: int):
     """Every trial runs all its epochs."""
