@@ -11,10 +11,13 @@ from dl_lab.hooks import ExperimentPerPipelineHook, RunTagsHook
 # is explicit. pluggy calls the hook registered last first, so for before_pipeline_run the
 # experiment is named, then kedro-mlflow opens the parent run in it, then the run is tagged.
 # Noise that says nothing about a run: a deprecation inside kedro/kedro-mlflow's own resolver
-# registration, and Lightning's advice to add DataLoader workers (our batches are slices
-# of in-memory tensors; workers would only add copies).
+# registration, Lightning's advice to add DataLoader workers (our batches are slices
+# of in-memory tensors; workers would only add copies), and Kedro's note on '.' in dataset
+# names, which the vision comparison meets by design when it reads every variant's
+# namespaced outputs (`<study>.<variant>.seed<n>.summary_row`).
 warnings.filterwarnings("ignore", message=".*register_new_resolver", category=UserWarning)
 warnings.filterwarnings("ignore", message=".*does not have many workers", category=UserWarning)
+warnings.filterwarnings("ignore", message=".*dataset names contain '.' characters")
 
 DISABLE_HOOKS_FOR_PLUGINS = ("kedro_mlflow",)
 HOOKS = (RunTagsHook(), MlflowHook(), ExperimentPerPipelineHook())
