@@ -1,5 +1,7 @@
 """Project pipelines: every folder under ``pipelines/`` is one, found automatically."""
 
+from pathlib import Path
+
 from kedro.framework.project import find_pipelines
 from kedro.pipeline import Pipeline
 
@@ -7,9 +9,24 @@ from kedro.pipeline import Pipeline
 NOT_IN_DEFAULT = ("retraining", "inference")
 
 
+def available_pipelines() -> list[str]:
+    """Names of the pipeline packages under ``dl_lab/pipelines``."""
+    folder = Path(__file__).parent / "pipelines"
+    return sorted(p.name for p in folder.iterdir() if (p / "pipeline.py").is_file())
+
+
 def register_pipelines() -> dict[str, Pipeline]:
     """Every pipeline by name; ``__default__`` is all of them but retraining and inference."""
-    pipelines = find_pipelines(raise_errors=True)
+    try:
+        pipelines = find_pipelines(raise_errors=True)
+    except ImportError as err:
+        if err.__cause__ is not None:  # a pipeline that exists failed to import
+            raise
+        # Kedro loads only the pipelines asked for, and reports an unknown name as a
+        # module that cannot be imported; say what the user typed wrong instead.
+        raise ValueError(
+            f"{err} There is no such pipeline; available: {', '.join(available_pipelines())}"
+        ) from None
     pipelines["__default__"] = sum(
         (p for name, p in sorted(pipelines.items()) if name not in NOT_IN_DEFAULT), Pipeline([])
     )
