@@ -97,6 +97,10 @@ def _crash_during_trial(cfg: TuningConfig) -> None:
 
     def objective(trial: optuna.Trial) -> float:
         suggest(trial, cfg.search_space)
+        # Optuna's heartbeat thread writes its first beat concurrently with the objective; a
+        # trial that dies before that first beat is never seen as stale. Beat once here so the
+        # crash always comes after it, as it does for any trial that trains for a while.
+        trial.study._storage.record_heartbeat(trial._trial_id)
         os._exit(1)
 
     study.optimize(objective, n_trials=1)
