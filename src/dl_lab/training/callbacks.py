@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
 import lightning.pytorch as pl
 
@@ -15,11 +16,31 @@ class NonFiniteLossError(RuntimeError):
 
 
 class HistoryCallback(pl.Callback):
-    """Collects the per-epoch metrics and epoch wall times into ``self.rows``."""
+    """Collects the per-epoch metrics and epoch wall times into ``self.rows``.
+
+    The rows travel in checkpoints, so a fit resumed after an interruption has the whole
+    history (``restored`` of its rows come from the checkpoint), and they are logged again
+    into the new run, so its learning curves start at epoch 1 too.
+    """
 
     def __init__(self) -> None:
         self.rows: list[dict[str, float]] = []
+        self.restored = 0
         self._start = 0.0
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"rows": [dict(row) for row in self.rows]}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.rows = [dict(row) for row in state_dict["rows"]]
+        self.restored = len(self.rows)
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        for row in self.rows[: self.restored]:
+            for logger in trainer.loggers:  # the step is the 0-based epoch, as in training
+                logger.log_metrics(
+                    {k: row[k] for k in HISTORY_KEYS if k in row}, step=int(row["epoch"]) - 1
+                )
 
     def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._start = time.perf_counter()

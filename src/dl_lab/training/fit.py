@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import resource
-import shutil
 import time
 import warnings
 from collections.abc import Iterator
@@ -28,6 +27,7 @@ from dl_lab.models import (
     count_parameters,
     flops_per_sample,
 )
+from dl_lab.training import resume
 from dl_lab.training.callbacks import HistoryCallback, NonFiniteLossGuard
 from dl_lab.training.classification import ClassificationModule, Standardize
 from dl_lab.training.config import TrainerConfig, VariantSpec
@@ -36,6 +36,8 @@ from dl_lab.training.regularizers import WeightPenalty
 
 # Metrics are logged per epoch only, so Lightning's per-step logging interval is moot.
 warnings.filterwarnings("ignore", message=".*smaller than the logging interval")
+# A fit's checkpoint folder is its own (see training.resume): what is in it is expected.
+warnings.filterwarnings("ignore", message="Checkpoint directory .* exists and is not empty")
 
 
 @dataclass
@@ -173,13 +175,19 @@ def _fit(
     params = {"variant": variant.model_dump(), "trainer": trainer_cfg.model_dump(), "seed": seed}
     if variant.augment:
         params["augmentation"] = augmentation.model_dump()
-    checkpoint_dir = Path(trainer_cfg.checkpoint_dir) / run_name
-    last = checkpoint_dir / "last.ckpt"
-    resume_from = str(last) if trainer_cfg.resume and last.is_file() else None
-    if resume_from is None and checkpoint_dir.exists():
-        shutil.rmtree(checkpoint_dir)  # a finished run's checkpoints: start clean
+    checkpoint_dir, resumed_epochs = resume.prepare(
+        Path(trainer_cfg.checkpoint_dir) / run_name,
+        resume.resume_key(params, model_input),
+        params,
+        trainer_cfg.max_epochs,
+        trainer_cfg.resume,
+    )
+    last = checkpoint_dir / resume.LAST
+    resume_from = str(last) if resumed_epochs else None
 
     with tracking.child_run(run_name, tags, params) as run_id:
+        if resumed_epochs:
+            tracking.set_tags({"resumed_after_epoch": resumed_epochs})
         history = HistoryCallback()
         trainer = build_trainer(
             trainer_cfg, checkpoint_dir, tracking.lightning_logger(run_id), history
