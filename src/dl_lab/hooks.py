@@ -1,8 +1,13 @@
-"""Kedro hooks: one MLflow experiment per pipeline, and the tags every run carries."""
+"""Kedro hooks: one MLflow experiment per pipeline, the tags every run carries, and a
+clean failure when the run is stopped with SIGTERM."""
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import threading
+from types import FrameType
 from typing import Any
 
 from kedro.framework.hooks import hook_impl
@@ -61,3 +66,51 @@ def _manifest_tags(manifest: dict[str, Any]) -> dict[str, Any]:
         "dataset": manifest.get("dataset"),
         "data_fingerprint": manifest.get("fingerprint"),
     }
+
+
+class Terminated(RuntimeError):
+    """The ``kedro run`` process received SIGTERM: a scheduler stopped or timed out the task."""
+
+
+class FailOnSigtermHook:
+    """Turns SIGTERM into ``Terminated`` while a pipeline runs, so its MLflow runs end FAILED.
+
+    Airflow (on a timeout or a task marked failed), Kubernetes, systemd and ``kill`` stop a
+    task with SIGTERM, whose default action ends the process on the spot: the training run
+    and the ``kedro run`` parent run would stay RUNNING in MLflow for good. Raised as an
+    exception instead, it closes them as any error does: Lightning finalizes its logger,
+    the training run is marked FAILED with the reason, kedro-mlflow fails the parent run,
+    and locks are released. Only the first SIGTERM raises; later ones are ignored so that
+    the clean-up can finish (a scheduler's SIGKILL still ends a stuck process).
+    """
+
+    def __init__(self) -> None:
+        self._previous: Any = None
+        self._raised = False
+
+    @hook_impl
+    def before_pipeline_run(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return  # signal handlers can only be set from the main thread
+        self._raised = False
+        self._previous = signal.signal(signal.SIGTERM, self._terminate)
+
+    def _terminate(self, signum: int, frame: FrameType | None) -> None:
+        if self._raised:
+            return
+        self._raised = True
+        log.error("SIGTERM received: stopping the run and marking it FAILED")
+        raise Terminated(f"stopped by SIGTERM (pid {os.getpid()})")
+
+    @hook_impl
+    def after_pipeline_run(self) -> None:
+        self._restore()
+
+    @hook_impl
+    def on_pipeline_error(self) -> None:
+        self._restore()
+
+    def _restore(self) -> None:
+        if self._previous is not None and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, self._previous)
+            self._previous = None
