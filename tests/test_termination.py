@@ -15,8 +15,8 @@ import torch
 from mlflow.tracking import MlflowClient
 
 from dl_lab.data.augmentation import AugmentationSpec
-from dl_lab.hooks import FailOnSigtermHook, Terminated
-from dl_lab.training.callbacks import HistoryCallback
+from dl_lab.hooks import FailOnSigtermHook
+from dl_lab.training.callbacks import HistoryCallback, Terminated
 from dl_lab.training.config import EarlyStoppingConfig, TrainerConfig, VariantSpec
 from dl_lab.training.fit import fit_classifier
 

@@ -13,6 +13,7 @@ from typing import Any
 from kedro.framework.hooks import hook_impl
 
 from dl_lab import tracking
+from dl_lab.training.callbacks import Terminated
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +67,6 @@ def _manifest_tags(manifest: dict[str, Any]) -> dict[str, Any]:
         "dataset": manifest.get("dataset"),
         "data_fingerprint": manifest.get("fingerprint"),
     }
-
-
-class Terminated(RuntimeError):
-    """The ``kedro run`` process received SIGTERM: a scheduler stopped or timed out the task."""
 
 
 class FailOnSigtermHook:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import optuna
+import pytest
 import torch
 
+from dl_lab.training.callbacks import HistoryCallback, Terminated
 from dl_lab.tuning.config import TrialConfig
 from dl_lab.tuning.objective import make_objective, trial_splits
 from dl_lab.tuning.space import SearchSpace
+from dl_lab.tuning.study import INTERRUPTED
 
 SPACE = SearchSpace(
     lr={"low": 1e-3, "high": 2e-3},
@@ -75,3 +78,23 @@ def test_trial_splits_take_a_stratified_subset():
     _, y = splits["train"]
     assert len(y) == 30 and torch.bincount(y).tolist() == [10, 10, 10]
     assert splits["val"][0] is bundle["x_val"]
+
+
+def test_a_trial_stopped_by_sigterm_is_marked_for_a_rerun(tracked, monkeypatch):
+    client, _ = tracked
+
+    def terminated_in_epoch_2(self, trainer, module):
+        if trainer.current_epoch == 1:
+            raise Terminated("stopped by SIGTERM")  # what FailOnSigtermHook raises
+
+    monkeypatch.setattr(HistoryCallback, "on_train_epoch_start", terminated_in_epoch_2)
+    study = optuna.create_study(direction="maximize")
+    cfg = TrialConfig(max_epochs=3, train_subset=None, accelerator="cpu")
+    objective = make_objective(tiny_input(), SPACE, cfg, "unit", seed=1, tags={"study": "unit"})
+    with pytest.raises(Terminated):
+        study.optimize(objective, n_trials=1)
+    (trial,) = study.trials
+    assert trial.state == optuna.trial.TrialState.FAIL
+    assert trial.user_attrs[INTERRUPTED] is True  # open_study queues it again
+    run = client.get_run(trial.user_attrs["mlflow_run_id"])
+    assert run.info.status == "FAILED" and run.data.tags["trial_state"] == "FAIL"

@@ -12,10 +12,12 @@ import pytest
 from optuna.trial import TrialState
 from pydantic import ValidationError
 
+from dl_lab.training.callbacks import Terminated
 from dl_lab.tuning.config import TuningConfig
 from dl_lab.tuning.samplers import SAMPLERS
 from dl_lab.tuning.space import suggest
 from dl_lab.tuning.study import (
+    INTERRUPTED,
     build_storage,
     finished_count,
     open_study,
@@ -122,6 +124,31 @@ def test_crashed_trial_is_failed_then_retried_with_its_params(tmp_path):
     assert len(retries) == 1 and retries[0].state == TrialState.COMPLETE
     assert retries[0].params == trials[0].params
     assert finished_count(study) == 3  # the crashed trial does not count; its retry does
+
+
+@pytest.mark.parametrize("url", [None, "journal"])
+def test_a_trial_stopped_by_sigterm_is_run_again_next_session(tmp_path, url):
+    cfg = config(tmp_path, url=url and f"journal:{tmp_path}/study.log")
+    study = open_study(cfg, 42)
+    optimize(study, cheap_objective(cfg), 3)
+
+    def stopped(trial: optuna.Trial) -> float:
+        suggest(trial, cfg.search_space)
+        trial.set_user_attr(INTERRUPTED, True)  # as the objective does on Terminated
+        raise Terminated("stopped by SIGTERM")
+
+    cfg5 = config(tmp_path, n_trials=5, url=cfg.storage.url)
+    with pytest.raises(Terminated):
+        optimize(open_study(cfg5, 42), stopped, 5)
+    assert finished_count(open_study(cfg5, 42)) == 3  # the stopped trial does not count
+    study = open_study(cfg5, 42)
+    assert optimize(study, cheap_objective(cfg5), 5) == 2
+    trials = study.trials
+    stopped_trial = trials[3]
+    assert stopped_trial.state == TrialState.FAIL
+    (retry,) = [t for t in trials if retry_history(t) == [3]]
+    assert retry.params == stopped_trial.params and retry.state == TrialState.COMPLETE
+    assert finished_count(study) == 5 and len(trials) == 6
 
 
 def test_journal_storage_resumes_too(tmp_path):

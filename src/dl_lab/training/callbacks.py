@@ -15,6 +15,13 @@ class NonFiniteLossError(RuntimeError):
     """The training loss became NaN or Inf; the run is stopped and marked failed."""
 
 
+class Terminated(RuntimeError):
+    """The process received SIGTERM (a scheduler stopped the task); the run is marked failed.
+
+    Raised by ``dl_lab.hooks.FailOnSigtermHook`` while a ``kedro run`` is in progress.
+    """
+
+
 class HistoryCallback(pl.Callback):
     """Collects the per-epoch metrics and epoch wall times into ``self.rows``.
 

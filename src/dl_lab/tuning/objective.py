@@ -21,12 +21,13 @@ from sklearn.model_selection import train_test_split
 
 from dl_lab import tracking
 from dl_lab.data.augmentation import AugmentationSpec
-from dl_lab.training.callbacks import HistoryCallback, NonFiniteLossGuard
+from dl_lab.training.callbacks import HistoryCallback, NonFiniteLossGuard, Terminated
 from dl_lab.training.config import VariantSpec
 from dl_lab.training.datamodule import TensorDataModule
 from dl_lab.training.fit import build_module
 from dl_lab.tuning.config import TrialConfig
 from dl_lab.tuning.space import SearchSpace, suggest, to_variant
+from dl_lab.tuning.study import INTERRUPTED
 
 MONITOR = "val_acc"
 Splits = dict[str, tuple[torch.Tensor, torch.Tensor]]
@@ -131,8 +132,10 @@ def make_objective(
                 )
             except optuna.TrialPruned as signal:
                 pruned = signal
-            except Exception:
+            except Exception as err:
                 _finish(run_id, trial, recorder.values, "FAIL")
+                if isinstance(err, Terminated):  # stopped, not broken: run it again next time
+                    trial.set_user_attr(INTERRUPTED, True)
                 raise
             best = _finish(run_id, trial, recorder.values, "PRUNED" if pruned else "COMPLETE")
         if pruned is not None:

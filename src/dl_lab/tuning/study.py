@@ -5,7 +5,8 @@ several workers, never SQLite), so a second session continues it: ``n_trials`` i
 total of finished trials, and a session runs only what is missing. With an RDB storage,
 trials send heartbeats; a trial whose process died is failed once its grace period is
 over and re-queued by ``RetryHeartbeatStaleTrialCallback`` (Optuna 5's name for
-``RetryFailedTrialCallback``).
+``RetryFailedTrialCallback``). A trial stopped by SIGTERM (user attribute ``interrupted``)
+is re-queued the same way when the study is next opened, with any storage.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dl_lab.tuning.config import StorageConfig, TuningConfig
 from dl_lab.tuning.samplers import PRUNERS, SAMPLERS
 
 DIRECTION = "maximize"  # the objective is validation accuracy
+INTERRUPTED = "interrupted"  # user attribute of a trial stopped by SIGTERM
 
 
 def redact(url: str) -> str:
@@ -96,6 +98,7 @@ def open_study(cfg: TuningConfig, seed: int) -> optuna.Study:
         ),
         load_if_exists=True,
     )
+    requeue_interrupted(study, cfg.storage.max_retry)
     study.sampler = SAMPLERS.build(
         cfg.sampler.name,
         n_startup_trials=cfg.sampler.n_startup_trials,
@@ -103,6 +106,22 @@ def open_study(cfg: TuningConfig, seed: int) -> optuna.Study:
         seed=seed + 10_000 * cfg.worker + finished_count(study),
     )
     return study
+
+
+def requeue_interrupted(study: optuna.Study, max_retry: int | None) -> None:
+    """Queue each trial stopped by SIGTERM again, with its parameters, as a crashed one is.
+
+    The failed trial then no longer counts toward ``n_trials``; its retry does.
+    """
+    trials = study.get_trials(deepcopy=False)
+    retried = retried_numbers(trials)
+    with warnings.catch_warnings():  # "experimental" since Optuna 2.8
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        retry = RetryHeartbeatStaleTrialCallback(max_retry)
+    for trial in trials:
+        if trial.state == TrialState.FAIL and trial.user_attrs.get(INTERRUPTED):
+            if trial.number not in retried:
+                retry(study, trial)
 
 
 class StopAtTotal:
@@ -123,7 +142,7 @@ def optimize(
     catch: tuple[type[Exception], ...] = (),
 ) -> int:
     """Run the trials still missing to reach ``n_trials`` in total; return how many ran."""
-    before = len(study.get_trials(deepcopy=False))
+    before = _started(study)
     remaining = n_trials - finished_count(study)
     if remaining > 0:
         study.optimize(
@@ -133,4 +152,9 @@ def optimize(
             callbacks=[StopAtTotal(n_trials)],
             gc_after_trial=False,
         )
-    return len(study.get_trials(deepcopy=False)) - before
+    return len(_started(study) - before)
+
+
+def _started(study: optuna.Study) -> set[int]:
+    """Numbers of the trials that have started (all but those queued and waiting)."""
+    return {t.number for t in study.get_trials(deepcopy=False) if t.state != TrialState.WAITING}
