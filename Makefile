@@ -54,7 +54,7 @@ retrain: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/train_overhead.py
-	$(PY) bench/tuning_pruning.py
+	$(PY) bench/tuning_pruning.py --seeds 42 0 1 2 3 4
 	$(PY) bench/rl_cartpole.py
 
 clean:

@@ -1,15 +1,16 @@
 """Pruning vs no pruning: the same study budget and seed, epochs spent and best val accuracy.
 
-Runs the study of ``conf/base/parameters_tuning.yml`` (search space, sampler, seed) once per
-pruner, each in its own scratch storage and MLflow store, with the same number of trials
-and the same epoch budget per trial. Reports, per pruner, the epochs actually trained,
-the best validation accuracy, and both relative to the run without pruning. The goal
+Runs the study of ``conf/base/parameters_tuning.yml`` (search space, sampler) once per
+pruner and seed, each in its own scratch storage and MLflow store, with the same number of
+trials and the same epoch budget per trial. Reports, per pruner and seed, the epochs
+actually trained, the best validation accuracy, and both relative to the run without
+pruning on the same seed; with several seeds, also a summary per pruner. The goal
 (issue 4): pruning reaches the no-pruning best within 0.3 points using <= 40% of its epochs.
 
     .venv/bin/kedro run --pipelines data_processing      # once: data/05_model_input
-    .venv/bin/python bench/tuning_pruning.py --trials 20 --epochs 8
+    .venv/bin/python bench/tuning_pruning.py --trials 20 --epochs 8 --seeds 42 0 1 2 3 4
 
-Prints a Markdown table for BENCHMARKS.md and writes it as CSV (``--out``).
+Prints Markdown tables for BENCHMARKS.md and writes the per-seed table as CSV (``--out``).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, default=8, help="epoch budget of every trial")
     parser.add_argument("--subset", type=int, default=1000, help="training images per trial")
     parser.add_argument("--pruners", nargs="+", default=["none", "median", "hyperband"])
-    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[42])
     parser.add_argument(
         "--out", type=Path, default=ROOT / "data/08_reporting/tuning/pruning_bench.csv"
     )
@@ -62,16 +63,19 @@ def study_config(pruner: str, args: argparse.Namespace, folder: Path) -> TuningC
     return TuningConfig(**shipped)
 
 
-def run_one(pruner: str, model_input: dict, args: argparse.Namespace, folder: Path) -> dict:
-    cfg = study_config(pruner, args, folder)
-    study = open_study(cfg, args.seed)
+def run_one(
+    pruner: str, seed: int, model_input: dict, args: argparse.Namespace, folder: Path
+) -> dict:
+    cfg = study_config(pruner, args, folder / f"seed{seed}")
+    study = open_study(cfg, seed)
     objective = make_objective(
-        model_input, cfg.search_space, cfg.trial, cfg.study_name, args.seed, {"bench": "pruning"}
+        model_input, cfg.search_space, cfg.trial, cfg.study_name, seed, {"bench": "pruning"}
     )
     started = time.perf_counter()
     optimize(study, objective, cfg.n_trials, catch=(NonFiniteLossError,))
     states = pd.Series([t.state.name for t in study.trials]).value_counts()
     return {
+        "seed": seed,
         "pruner": pruner,
         "trials": len(study.trials),
         "pruned": int(states.get("PRUNED", 0)),
@@ -89,38 +93,66 @@ def markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def against_no_pruning(table: pd.DataFrame) -> pd.DataFrame:
+    """Each row's epochs and best val acc relative to the run without pruning on its seed."""
+    base = table[table["pruner"] == "none"].set_index("seed")
+    epochs = table["seed"].map(base["epochs_spent"])
+    best = table["seed"].map(base["best_val_acc"])
+    table = table.assign(
+        epochs_vs_none=(table["epochs_spent"] / epochs).round(3),
+        val_acc_gap_points=((table["best_val_acc"] - best) * 100).round(2),
+    )
+    return table.assign(
+        goal_met=(table["epochs_vs_none"] <= 0.40) & (table["val_acc_gap_points"] >= -0.3)
+    )
+
+
+def summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per pruner over the seeds: mean and worst of both figures, and seeds meeting the goal."""
+    grouped = table.groupby("pruner", sort=False)
+    return pd.DataFrame(
+        {
+            "seeds": grouped.size(),
+            "mean_epochs_vs_none": grouped["epochs_vs_none"].mean().round(3),
+            "max_epochs_vs_none": grouped["epochs_vs_none"].max(),
+            "mean_gap_points": grouped["val_acc_gap_points"].mean().round(2),
+            "worst_gap_points": grouped["val_acc_gap_points"].min(),
+            "seeds_within_0.3": grouped["val_acc_gap_points"].apply(
+                lambda g: int((g >= -0.3).sum())
+            ),
+            "seeds_goal_met": grouped["goal_met"].sum().astype(int),
+        }
+    ).reset_index()
+
+
 def main() -> None:
     args = parse_args()
     if not MODEL_INPUT.is_file():
         raise SystemExit(f"{MODEL_INPUT} is missing: run `kedro run --pipelines data_processing`")
+    if "none" not in args.pruners:
+        raise SystemExit("--pruners must include `none`: every figure is relative to it")
     model_input = torch.load(MODEL_INPUT, weights_only=True)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         mlflow.set_tracking_uri(f"sqlite:///{folder}/mlflow.db")
         mlflow.set_experiment("bench-tuning-pruning")
-        for pruner in args.pruners:
-            rows.append(run_one(pruner, model_input, args, folder))
-            print(rows[-1], flush=True)
-    table = pd.DataFrame(rows)
-    if "none" in set(table["pruner"]):
-        base = table.set_index("pruner").loc["none"]
-        table["epochs_vs_none"] = (table["epochs_spent"] / base["epochs_spent"]).round(3)
-        table["val_acc_gap_points"] = ((table["best_val_acc"] - base["best_val_acc"]) * 100).round(
-            2
-        )
-        table["goal_met"] = (table["epochs_vs_none"] <= 0.40) & (
-            table["val_acc_gap_points"] >= -0.3
-        )
+        for seed in args.seeds:
+            for pruner in args.pruners:
+                rows.append(run_one(pruner, seed, model_input, args, folder))
+                print(rows[-1], flush=True)
+    table = against_no_pruning(pd.DataFrame(rows))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out, index=False)
     load = os.getloadavg()
     print(
-        f"\n{args.trials} trials x <= {args.epochs} epochs on {args.subset} images, seed "
-        f"{args.seed}, sampler from {PARAMETERS.name}; {platform.processor() or platform.machine()}"
+        f"\n{args.trials} trials x <= {args.epochs} epochs on {args.subset} images, seeds "
+        f"{args.seeds}, sampler from {PARAMETERS.name}; {platform.processor() or platform.machine()}"
         f", torch threads {torch.get_num_threads()}, load average at the end {load[0]:.1f}\n"
     )
     print(markdown(table))
+    if len(args.seeds) > 1:
+        print("\n" + markdown(summary(table)))
 
 
 if __name__ == "__main__":
