@@ -93,7 +93,7 @@ def build_trainer(
     callbacks.append(
         ModelCheckpoint(
             dirpath=checkpoint_dir,
-            filename="best",
+            filename=resume.BEST,
             monitor=es.monitor,
             mode="min" if es.monitor == "val_loss" else "max",
             save_top_k=1,

@@ -27,6 +27,7 @@ import torch
 log = logging.getLogger(__name__)
 
 LAST = "last.ckpt"
+BEST = "best"  # ModelCheckpoint's file name (without .ckpt) for the best epoch
 CONFIG = "config.json"
 
 # Trainer and variant settings that change how long or where a fit runs, not what it
@@ -84,7 +85,8 @@ def prepare(
     to train; otherwise the folder is cleared and the fit starts over, with the reason
     logged. Folders of other configurations are removed once their run has finished (no
     ``last.ckpt``); interrupted ones stay, to be resumed by running that configuration
-    again. The folder gets ``config.json``: the parameters its checkpoints belong to.
+    again, and so do ones still in their first epoch (another process may be running them).
+    The folder gets ``config.json``: the parameters its checkpoints belong to.
     """
     folder = run_dir / key
     last = folder / LAST
@@ -106,10 +108,15 @@ def prepare(
         shutil.rmtree(folder)
     if run_dir.is_dir():
         for other in run_dir.iterdir():
-            if other.is_dir() and other != folder and not (other / LAST).is_file():
+            if other != folder and _finished(other):
                 shutil.rmtree(other)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / CONFIG).write_text(json.dumps(params, indent=2, sort_keys=True, default=str))
     if done:
         log.info("Resuming %s after epoch %d from %s", run_dir.name, done, last)
     return folder, done
+
+
+def _finished(folder: Path) -> bool:
+    """A fit's folder after its run ended: the best checkpoint is kept, ``last.ckpt`` is gone."""
+    return (folder / f"{BEST}.ckpt").is_file() and not (folder / LAST).is_file()
