@@ -1,4 +1,4 @@
-"""SIGTERM (a scheduler stopping the task) ends the runs FAILED, and the training resumes."""
+"""SIGTERM (a scheduler stopping the task) or Ctrl+C ends the runs FAILED; training resumes."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import torch
 from mlflow.tracking import MlflowClient
 
 from dl_lab.data.augmentation import AugmentationSpec
-from dl_lab.hooks import FailOnSigtermHook
+from dl_lab.hooks import FailOnStopSignalHook
 from dl_lab.training.callbacks import HistoryCallback, Terminated
 from dl_lab.training.config import EarlyStoppingConfig, TrainerConfig, VariantSpec
 from dl_lab.training.fit import fit_classifier
@@ -44,7 +44,10 @@ def _fit(tmp_path):
     return fit_classifier(_bundle(), variant, cfg, AugmentationSpec(), 3, "stopped", {})
 
 
-def test_sigterm_during_training_fails_the_run_and_the_rerun_resumes(tmp_path, monkeypatch):
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_signal_during_training_fails_the_run_and_the_rerun_resumes(
+    tmp_path, monkeypatch, stop
+):
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
     mlflow.set_experiment("sigterm")
     start_epoch = HistoryCallback.on_train_epoch_start
@@ -52,23 +55,23 @@ def test_sigterm_during_training_fails_the_run_and_the_rerun_resumes(tmp_path, m
     def stop_in_epoch_3(self, trainer, module):
         start_epoch(self, trainer, module)
         if trainer.current_epoch == 2:
-            os.kill(os.getpid(), signal.SIGTERM)  # what `airflow tasks` sends on a timeout
+            os.kill(os.getpid(), stop)  # SIGTERM: what Airflow sends on a timeout
 
-    hook = FailOnSigtermHook()
-    previous = signal.getsignal(signal.SIGTERM)
+    hook = FailOnStopSignalHook()
+    previous = signal.getsignal(stop)
     hook.before_pipeline_run()
     try:
         with monkeypatch.context() as patch:
             patch.setattr(HistoryCallback, "on_train_epoch_start", stop_in_epoch_3)
-            with pytest.raises(Terminated, match="stopped by SIGTERM"):
+            with pytest.raises(Terminated, match=f"stopped by {stop.name}"):
                 _fit(tmp_path)
     finally:
         hook.on_pipeline_error()
-    assert signal.getsignal(signal.SIGTERM) == previous  # put back after the run
+    assert signal.getsignal(stop) == previous  # put back after the run
     client = MlflowClient()
     (stopped,) = client.search_runs([mlflow.get_experiment_by_name("sigterm").experiment_id])
     assert stopped.info.status == "FAILED"
-    assert stopped.data.tags["failure_reason"].startswith("Terminated: stopped by SIGTERM")
+    assert stopped.data.tags["failure_reason"].startswith(f"Terminated: stopped by {stop.name}")
     resumed = _fit(tmp_path)
     assert client.get_run(resumed.run_id).data.tags["resumed_after_epoch"] == "2"
     assert resumed.history["epoch"].tolist() == [1, 2, 3, 4]
@@ -76,14 +79,32 @@ def test_sigterm_during_training_fails_the_run_and_the_rerun_resumes(tmp_path, m
 
 
 @pytest.mark.slow
-def test_sigterm_to_kedro_run_closes_every_run_as_failed(fresh_project):
+def test_sigterm_or_ctrl_c_to_kedro_run_closes_every_run_as_failed(fresh_project):
     fresh_project.run("--pipelines", "data_processing")
     client = MlflowClient(tracking_uri=fresh_project.tracking_uri)
-    env = dict(os.environ, KEDRO_DISABLE_TELEMETRY="true", MPLBACKEND="Agg")
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        output, returncode = _stop_kedro_run_in_training(fresh_project, client, stop)
+        assert returncode == 1, output[-4000:]
+        assert f"Terminated: stopped by {stop.name}" in output
+    runs = client.search_runs([client.get_experiment_by_name("dl-lab/vision").experiment_id])
+    assert len(runs) == 4  # two `kedro run` parents, two training runs
+    assert {run.info.status for run in runs} == {"FAILED"}
+    reasons = sorted(
+        run.data.tags["failure_reason"] for run in runs if "mlflow.parentRunId" in run.data.tags
+    )
+    assert [reason.split(" (pid")[0] for reason in reasons] == [
+        "Terminated: stopped by SIGINT",
+        "Terminated: stopped by SIGTERM",
+    ]
+
+
+def _stop_kedro_run_in_training(project, client: MlflowClient, stop: signal.Signals):
+    """Start `kedro run` on the baseline variant; send ``stop`` once its training run is live."""
+    env = dict(os.environ, KEDRO_DISABLE_TELEMETRY="true", MPLBACKEND="Agg", COLUMNS="200")
     env.pop("MLFLOW_TRACKING_URI", None)
     worker = subprocess.Popen(
         [str(KEDRO), "run", "--env", "test", "--pipelines", "vision", "--namespaces", "baseline"],
-        cwd=fresh_project.path,
+        cwd=project.path,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -93,14 +114,10 @@ def test_sigterm_to_kedro_run_closes_every_run_as_failed(fresh_project):
     while not _training_runs(client, "RUNNING"):
         assert worker.poll() is None, worker.communicate()[0][-4000:]
         assert time.monotonic() < deadline, "no training run started"
-        time.sleep(0.2)
-    worker.send_signal(signal.SIGTERM)
+        time.sleep(0.1)
+    worker.send_signal(stop)
     output = worker.communicate(timeout=60)[0]
-    assert worker.returncode == 1, output[-4000:]
-    runs = client.search_runs([client.get_experiment_by_name("dl-lab/vision").experiment_id])
-    assert {run.info.status for run in runs} == {"FAILED"}, output[-4000:]
-    (training,) = [run for run in runs if "mlflow.parentRunId" in run.data.tags]
-    assert "Terminated: stopped by SIGTERM" in training.data.tags["failure_reason"]
+    return output, worker.returncode
 
 
 def _training_runs(client: MlflowClient, status: str) -> list:
@@ -109,3 +126,12 @@ def _training_runs(client: MlflowClient, status: str) -> list:
         return []
     runs = client.search_runs([experiment.experiment_id], f"attributes.status = '{status}'")
     return [run for run in runs if "mlflow.parentRunId" in run.data.tags]
+
+
+def test_a_second_ctrl_c_stops_at_once_and_a_second_sigterm_lets_the_clean_up_finish():
+    hook = FailOnStopSignalHook()
+    with pytest.raises(Terminated):
+        hook._stop(signal.SIGINT, None)
+    with pytest.raises(KeyboardInterrupt):
+        hook._stop(signal.SIGINT, None)
+    assert hook._stop(signal.SIGTERM, None) is None  # ignored: the first one is being handled

@@ -1,5 +1,5 @@
 """Kedro hooks: one MLflow experiment per pipeline, the tags every run carries, and a
-clean failure when the run is stopped with SIGTERM."""
+clean failure when the run is stopped with SIGTERM or Ctrl+C."""
 
 from __future__ import annotations
 
@@ -69,35 +69,43 @@ def _manifest_tags(manifest: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class FailOnSigtermHook:
-    """Turns SIGTERM into ``Terminated`` while a pipeline runs, so its MLflow runs end FAILED.
+class FailOnStopSignalHook:
+    """Turns SIGTERM and Ctrl+C into ``Terminated`` while a pipeline runs: runs end FAILED.
 
     Airflow (on a timeout or a task marked failed), Kubernetes, systemd and ``kill`` stop a
     task with SIGTERM, whose default action ends the process on the spot: the training run
-    and the ``kedro run`` parent run would stay RUNNING in MLflow for good. Raised as an
-    exception instead, it closes them as any error does: Lightning finalizes its logger,
-    the training run is marked FAILED with the reason, kedro-mlflow fails the parent run,
-    and locks are released. Only the first SIGTERM raises; later ones are ignored so that
-    the clean-up can finish (a scheduler's SIGKILL still ends a stuck process).
+    and the ``kedro run`` parent run would stay RUNNING in MLflow for good. Ctrl+C is no
+    better: Lightning turns it into ``SystemExit``, which Kedro does not treat as a failed
+    pipeline, so MLflow closed the parent run as FINISHED. Raised as an exception instead,
+    either signal closes the runs as any error does: Lightning finalizes its logger, the
+    training run is marked FAILED with the reason, kedro-mlflow fails the parent run, and
+    locks are released. Only the first signal raises. A second Ctrl+C stops at once
+    (``KeyboardInterrupt``); a second SIGTERM is ignored so that the clean-up can finish (a
+    scheduler's SIGKILL still ends a stuck process).
     """
 
+    SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
     def __init__(self) -> None:
-        self._previous: Any = None
-        self._raised = False
+        self._previous: dict[int, Any] = {}
+        self._stopping = False
 
     @hook_impl
     def before_pipeline_run(self) -> None:
         if threading.current_thread() is not threading.main_thread():
             return  # signal handlers can only be set from the main thread
-        self._raised = False
-        self._previous = signal.signal(signal.SIGTERM, self._terminate)
+        self._stopping = False
+        self._previous = {signum: signal.signal(signum, self._stop) for signum in self.SIGNALS}
 
-    def _terminate(self, signum: int, frame: FrameType | None) -> None:
-        if self._raised:
+    def _stop(self, signum: int, frame: FrameType | None) -> None:
+        if self._stopping:
+            if signum == signal.SIGINT:
+                raise KeyboardInterrupt
             return
-        self._raised = True
-        log.error("SIGTERM received: stopping the run and marking it FAILED")
-        raise Terminated(f"stopped by SIGTERM (pid {os.getpid()})")
+        self._stopping = True
+        name = signal.Signals(signum).name
+        log.error("%s received: stopping the run and marking it FAILED", name)
+        raise Terminated(f"stopped by {name} (pid {os.getpid()})")
 
     @hook_impl
     def after_pipeline_run(self) -> None:
@@ -108,6 +116,8 @@ class FailOnSigtermHook:
         self._restore()
 
     def _restore(self) -> None:
-        if self._previous is not None and threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, self._previous)
-            self._previous = None
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        self._previous = {}

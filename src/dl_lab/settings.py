@@ -5,13 +5,13 @@ import warnings
 from kedro.config import OmegaConfigLoader
 from kedro_mlflow.framework.hooks import MlflowHook
 
-from dl_lab.hooks import ExperimentPerPipelineHook, FailOnSigtermHook, RunTagsHook
+from dl_lab.hooks import ExperimentPerPipelineHook, FailOnStopSignalHook, RunTagsHook
 
 # kedro-mlflow is registered here rather than through its entry point so that the order
 # is explicit. pluggy calls the hook registered last first, so for before_pipeline_run the
 # experiment is named, then kedro-mlflow opens the parent run in it, then the run is tagged,
-# then SIGTERM is made an error; on an error, kedro-mlflow closes the runs before the
-# SIGTERM handler is put back.
+# then SIGTERM and Ctrl+C are made errors; on an error, kedro-mlflow closes the runs before
+# the signal handlers are put back.
 # Noise that says nothing about a run: a deprecation inside kedro/kedro-mlflow's own resolver
 # registration, Lightning's advice to add DataLoader workers (our batches are slices
 # of in-memory tensors; workers would only add copies), and Kedro's note on '.' in dataset
@@ -22,7 +22,7 @@ warnings.filterwarnings("ignore", message=".*does not have many workers", catego
 warnings.filterwarnings("ignore", message=".*dataset names contain '.' characters")
 
 DISABLE_HOOKS_FOR_PLUGINS = ("kedro_mlflow",)
-HOOKS = (FailOnSigtermHook(), RunTagsHook(), MlflowHook(), ExperimentPerPipelineHook())
+HOOKS = (FailOnStopSignalHook(), RunTagsHook(), MlflowHook(), ExperimentPerPipelineHook())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {

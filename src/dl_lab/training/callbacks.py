@@ -16,9 +16,9 @@ class NonFiniteLossError(RuntimeError):
 
 
 class Terminated(RuntimeError):
-    """The process received SIGTERM (a scheduler stopped the task); the run is marked failed.
+    """The process was told to stop (SIGTERM from a scheduler, or Ctrl+C); the run fails.
 
-    Raised by ``dl_lab.hooks.FailOnSigtermHook`` while a ``kedro run`` is in progress.
+    Raised by ``dl_lab.hooks.FailOnStopSignalHook`` while a ``kedro run`` is in progress.
     """
 
 

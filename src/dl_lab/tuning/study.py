@@ -5,8 +5,8 @@ several workers, never SQLite), so a second session continues it: ``n_trials`` i
 total of finished trials, and a session runs only what is missing. With an RDB storage,
 trials send heartbeats; a trial whose process died is failed once its grace period is
 over and re-queued by ``RetryHeartbeatStaleTrialCallback`` (Optuna 5's name for
-``RetryFailedTrialCallback``). A trial stopped by SIGTERM (user attribute ``interrupted``)
-is re-queued the same way when the study is next opened, with any storage.
+``RetryFailedTrialCallback``). A trial stopped by SIGTERM or Ctrl+C (user attribute
+``interrupted``) is re-queued the same way when the study is next opened, with any storage.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from dl_lab.tuning.config import StorageConfig, TuningConfig
 from dl_lab.tuning.samplers import PRUNERS, SAMPLERS
 
 DIRECTION = "maximize"  # the objective is validation accuracy
-INTERRUPTED = "interrupted"  # user attribute of a trial stopped by SIGTERM
+INTERRUPTED = "interrupted"  # user attribute of a trial stopped by SIGTERM or Ctrl+C
 
 
 def redact(url: str) -> str:
@@ -109,7 +109,7 @@ def open_study(cfg: TuningConfig, seed: int) -> optuna.Study:
 
 
 def requeue_interrupted(study: optuna.Study, max_retry: int | None) -> None:
-    """Queue each trial stopped by SIGTERM again, with its parameters, as a crashed one is.
+    """Queue each trial stopped by a signal again, with its parameters, as a crashed one is.
 
     The failed trial then no longer counts toward ``n_trials``; its retry does.
     """
