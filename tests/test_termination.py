@@ -103,7 +103,12 @@ def _stop_kedro_run_in_training(project, client: MlflowClient, stop: signal.Sign
     env = dict(os.environ, KEDRO_DISABLE_TELEMETRY="true", MPLBACKEND="Agg", COLUMNS="200")
     env.pop("MLFLOW_TRACKING_URI", None)
     worker = subprocess.Popen(
-        [str(KEDRO), "run", "--env", "test", "--pipelines", "vision", "--namespaces", "baseline"],
+        [
+            *(str(KEDRO), "run", "--env", "test", "--pipelines", "vision"),
+            *("--namespaces", "baseline"),
+            # Long enough that the signal surely lands in training, however loaded the host.
+            *("--params", "vision.studies.baseline.lenet5.max_epochs=200"),
+        ],
         cwd=project.path,
         env=env,
         stdout=subprocess.PIPE,
