@@ -177,8 +177,8 @@ def _fit(
         params["augmentation"] = augmentation.model_dump()
     checkpoint_dir, resumed_epochs = resume.prepare(
         Path(trainer_cfg.checkpoint_dir) / run_name,
-        resume.resume_key(params, model_input),
         params,
+        model_input,
         trainer_cfg.max_epochs,
         trainer_cfg.resume,
     )

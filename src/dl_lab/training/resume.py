@@ -77,9 +77,15 @@ def completed_epochs(checkpoint: Path) -> int | None:
 
 
 def prepare(
-    run_dir: Path, key: str, params: dict[str, Any], max_epochs: int, resume: bool
+    run_dir: Path,
+    params: dict[str, Any],
+    model_input: dict[str, Any],
+    max_epochs: int,
+    resume: bool,
 ) -> tuple[Path, int]:
     """This fit's checkpoint folder, and the epochs it continues from (0: a fresh start).
+
+    The folder is ``run_dir / resume_key(params, model_input)``.
 
     A ``last.ckpt`` of this configuration is resumed when it is readable and leaves epochs
     to train; otherwise the folder is cleared and the fit starts over, with the reason
@@ -88,7 +94,7 @@ def prepare(
     again, and so do ones still in their first epoch (another process may be running them).
     The folder gets ``config.json``: the parameters its checkpoints belong to.
     """
-    folder = run_dir / key
+    folder = run_dir / resume_key(params, model_input)
     last = folder / LAST
     done = 0
     if resume and last.is_file():
