@@ -27,7 +27,7 @@ import pandas as pd
 import torch
 import yaml
 
-from dl_lab.training.callbacks import NonFiniteLossError
+from dl_lab.errors import NonFiniteLossError
 from dl_lab.tuning.config import TuningConfig
 from dl_lab.tuning.objective import make_objective
 from dl_lab.tuning.study import open_study, optimize

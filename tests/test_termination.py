@@ -16,7 +16,9 @@ from mlflow.tracking import MlflowClient
 
 from dl_lab.data.augmentation import AugmentationSpec
 from dl_lab.hooks import FailOnStopSignalHook
-from dl_lab.training.callbacks import HistoryCallback, Terminated
+from dl_lab import errors
+from dl_lab.errors import Terminated
+from dl_lab.training.callbacks import HistoryCallback
 from dl_lab.training.config import EarlyStoppingConfig, TrainerConfig, VariantSpec
 from dl_lab.training.fit import fit_classifier
 
@@ -140,3 +142,5 @@ def test_a_second_ctrl_c_stops_at_once_and_a_second_sigterm_lets_the_clean_up_fi
     with pytest.raises(KeyboardInterrupt):
         hook._stop(signal.SIGINT, None)
     assert hook._stop(signal.SIGTERM, None) is None  # ignored: the first one is being handled
+    hook.on_pipeline_error()  # the clean-up forgets the stop: a later run is not "stopped"
+    assert errors.stop_behind(ValueError("later")) is None

@@ -12,8 +12,7 @@ from typing import Any
 
 from kedro.framework.hooks import hook_impl
 
-from dl_lab import tracking
-from dl_lab.training.callbacks import Terminated
+from dl_lab import errors, tracking
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +94,7 @@ class FailOnStopSignalHook:
         if threading.current_thread() is not threading.main_thread():
             return  # signal handlers can only be set from the main thread
         self._stopping = False
+        errors.clear_stop()
         self._previous = {signum: signal.signal(signum, self._stop) for signum in self.SIGNALS}
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
@@ -105,7 +105,7 @@ class FailOnStopSignalHook:
         self._stopping = True
         name = signal.Signals(signum).name
         log.error("%s received: stopping the run and marking it FAILED", name)
-        raise Terminated(f"stopped by {name} (pid {os.getpid()})")
+        raise errors.request_stop(f"stopped by {name} (pid {os.getpid()})")
 
     @hook_impl
     def after_pipeline_run(self) -> None:
@@ -118,6 +118,7 @@ class FailOnStopSignalHook:
     def _restore(self) -> None:
         if threading.current_thread() is not threading.main_thread():
             return
+        errors.clear_stop()
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
         self._previous = {}

@@ -24,6 +24,8 @@ from lightning.pytorch.utilities import rank_zero_only
 from mlflow.entities import Metric
 from mlflow.tracking import MlflowClient
 
+from dl_lab import errors
+
 PROJECT = "dl-lab"
 KEY_PACKAGES = ("torch", "torchvision", "lightning", "kedro", "mlflow", "numpy", "scikit-learn")
 
@@ -107,8 +109,14 @@ def _ends_active_run() -> Iterator[None]:
     try:
         yield
     except BaseException as err:
-        mlflow.set_tag("failure_reason", f"{type(err).__name__}: {err}"[:5000])
+        # A stop signal may land inside an MLflow request, which wraps it in its own error:
+        # the reason (and what propagates) is the stop, wherever the signal landed.
+        stop = errors.stop_behind(err)
+        reason = stop if stop is not None else err
+        mlflow.set_tag("failure_reason", f"{type(reason).__name__}: {reason}"[:5000])
         mlflow.end_run(status="FAILED")
+        if stop is not None and stop is not err:
+            raise stop from err
         raise
     mlflow.end_run()
 

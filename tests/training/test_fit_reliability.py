@@ -9,7 +9,7 @@ import torch
 from mlflow.tracking import MlflowClient
 
 from dl_lab.data.augmentation import AugmentationSpec
-from dl_lab.training.callbacks import NonFiniteLossError
+from dl_lab.errors import NonFiniteLossError
 from dl_lab.training.config import EarlyStoppingConfig, TrainerConfig, VariantSpec
 from dl_lab.training.fit import fit_classifier
 

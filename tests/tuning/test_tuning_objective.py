@@ -6,7 +6,8 @@ import optuna
 import pytest
 import torch
 
-from dl_lab.training.callbacks import HistoryCallback, Terminated
+from dl_lab.errors import Terminated
+from dl_lab.training.callbacks import HistoryCallback
 from dl_lab.tuning.config import TrialConfig
 from dl_lab.tuning.objective import make_objective, trial_splits
 from dl_lab.tuning.space import SearchSpace

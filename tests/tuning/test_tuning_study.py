@@ -12,7 +12,7 @@ import pytest
 from optuna.trial import TrialState
 from pydantic import ValidationError
 
-from dl_lab.training.callbacks import Terminated
+from dl_lab.errors import Terminated
 from dl_lab.tuning.config import TuningConfig
 from dl_lab.tuning.samplers import SAMPLERS
 from dl_lab.tuning.space import suggest

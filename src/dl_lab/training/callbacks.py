@@ -8,18 +8,9 @@ from typing import Any
 
 import lightning.pytorch as pl
 
+from dl_lab.errors import NonFiniteLossError
+
 HISTORY_KEYS = ("train_loss", "train_acc", "val_loss", "val_acc")
-
-
-class NonFiniteLossError(RuntimeError):
-    """The training loss became NaN or Inf; the run is stopped and marked failed."""
-
-
-class Terminated(RuntimeError):
-    """The process was told to stop (SIGTERM from a scheduler, or Ctrl+C); the run fails.
-
-    Raised by ``dl_lab.hooks.FailOnStopSignalHook`` while a ``kedro run`` is in progress.
-    """
 
 
 class HistoryCallback(pl.Callback):

@@ -21,7 +21,8 @@ from sklearn.model_selection import train_test_split
 
 from dl_lab import tracking
 from dl_lab.data.augmentation import AugmentationSpec
-from dl_lab.training.callbacks import HistoryCallback, NonFiniteLossGuard, Terminated
+from dl_lab.errors import stop_behind
+from dl_lab.training.callbacks import HistoryCallback, NonFiniteLossGuard
 from dl_lab.training.config import VariantSpec
 from dl_lab.training.datamodule import TensorDataModule
 from dl_lab.training.fit import build_module
@@ -134,7 +135,7 @@ def make_objective(
                 pruned = signal
             except Exception as err:
                 _finish(run_id, trial, recorder.values, "FAIL")
-                if isinstance(err, Terminated):  # stopped, not broken: run it again next time
+                if stop_behind(err) is not None:  # stopped, not broken: run it again next time
                     trial.set_user_attr(INTERRUPTED, True)
                 raise
             best = _finish(run_id, trial, recorder.values, "PRUNED" if pruned else "COMPLETE")

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from dl_lab import tracking
-from dl_lab.training.callbacks import NonFiniteLossError
+from dl_lab.errors import NonFiniteLossError
 from dl_lab.tuning.config import TuningConfig
 from dl_lab.tuning.objective import make_objective
 from dl_lab.tuning.results import best_summary, importance_table, intermediate_table, trials_table
