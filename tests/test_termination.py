@@ -14,10 +14,10 @@ import pytest
 import torch
 from mlflow.tracking import MlflowClient
 
-from dl_lab.data.augmentation import AugmentationSpec
-from dl_lab.hooks import FailOnStopSignalHook
 from dl_lab import errors
+from dl_lab.data.augmentation import AugmentationSpec
 from dl_lab.errors import Terminated
+from dl_lab.hooks import FailOnStopSignalHook
 from dl_lab.training.callbacks import HistoryCallback
 from dl_lab.training.config import EarlyStoppingConfig, TrainerConfig, VariantSpec
 from dl_lab.training.fit import fit_classifier
