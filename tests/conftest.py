@@ -8,7 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import mlflow
 import pytest
+import torch
+from mlflow.tracking import MlflowClient
+
+from dl_lab.training.loops import Splits
 
 ROOT = Path(__file__).resolve().parents[1]
 KEDRO = Path(sys.executable).with_name("kedro")
@@ -86,3 +91,42 @@ def project_copy(tmp_path_factory: pytest.TempPathFactory):
 def fresh_project(tmp_path: Path) -> KedroProject:
     """A project copy of one's own (nothing run yet)."""
     return make_project_copy(tmp_path / "project")
+
+
+@pytest.fixture(scope="session")
+def migrated_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty MLflow SQLite store, created (and schema-migrated) once per session."""
+    path = tmp_path_factory.mktemp("mlflow") / "mlflow.db"
+    MlflowClient(tracking_uri=f"sqlite:///{path}").search_experiments()
+    return path
+
+
+@pytest.fixture
+def tracked(tmp_path: Path, migrated_store: Path):
+    """A fresh copy of the empty store as the tracking URI, and an active experiment."""
+    store = tmp_path / "mlflow.db"
+    shutil.copy(migrated_store, store)
+    mlflow.set_tracking_uri(f"sqlite:///{store}")
+    experiment = mlflow.set_experiment("unit")
+    yield MlflowClient(), experiment.experiment_id
+    mlflow.set_tracking_uri(None)
+
+
+def toy_images(
+    n: int, classes: int = 4, size: int = 8, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each class lights up its own horizontal band of an image, plus noise."""
+    generator = torch.Generator().manual_seed(seed)
+    y = torch.arange(n) % classes
+    x = 0.3 * torch.randn(n, 1, size, size, generator=generator)
+    band = size // classes
+    for c in range(classes):
+        x[y == c, :, c * band : (c + 1) * band, :] += 1.0
+    return x, y
+
+
+@pytest.fixture(scope="session")
+def toy_splits() -> Splits:
+    x, y = toy_images(256, seed=0)
+    x_val, y_val = toy_images(128, seed=1)
+    return Splits(x, y, x_val, y_val)

@@ -10,7 +10,7 @@ import pytest
 import torch
 from mlflow.tracking import MlflowClient
 
-from dl_lab.analysis.fit import LABELS
+from dl_lab.evaluation.fit import LABELS
 
 pytestmark = pytest.mark.slow
 

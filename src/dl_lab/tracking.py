@@ -9,11 +9,14 @@ a run failed with a reason.
 from __future__ import annotations
 
 import json
+import math
+import re
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -34,6 +37,65 @@ def experiment_name(pipeline_names: list[str] | None) -> str:
     """One experiment per pipeline: ``dl-lab/vision``; a plain ``kedro run`` is ``dl-lab/default``."""
     names = [n for n in (pipeline_names or []) if n != "__default__"]
     return f"{PROJECT}/{'+'.join(names) if names else 'default'}"
+
+
+@dataclass(frozen=True)
+class RunIdentity:
+    """Who a run is: the one source of its name and its identity tags (DESIGN §5).
+
+    ``name`` is ``{study}__{variant}__seed{n}``; ``tags()`` adds the git sha and any
+    ``extra`` tags (architecture, regularizer, algorithm, ...) given with ``with_tags``.
+    """
+
+    pipeline: str
+    study: str
+    variant: str
+    seed: int
+    dataset: str | None = None
+    data_fingerprint: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return f"{self.study}__{self.variant}__seed{self.seed}"
+
+    def with_tags(self, **extra: Any) -> RunIdentity:
+        """The same identity with more descriptive tags (later ones win)."""
+        return replace(self, extra={**self.extra, **extra})
+
+    def for_data(self, data: Any) -> RunIdentity:
+        """The identity with the data set and fingerprint of ``data`` (a ``ModelInput``)."""
+        return replace(self, dataset=data.dataset, data_fingerprint=data.fingerprint)
+
+    def tags(self) -> dict[str, str]:
+        """Every tag of the run, as strings; unset fields are left out."""
+        tags: dict[str, Any] = {
+            "pipeline": self.pipeline,
+            "study": self.study,
+            "variant": self.variant,
+            "seed": self.seed,
+            "dataset": self.dataset,
+            "data_fingerprint": self.data_fingerprint,
+            "git_sha": git_sha(),
+            **self.extra,
+        }
+        return {key: str(value) for key, value in tags.items() if value is not None}
+
+
+def metric_values(values: Mapping[str, Any], step: int = 0) -> dict[str, dict[str, float]]:
+    """``{name: number}`` -> what kedro-mlflow's metric datasets log: ``{name: {value, step}}``.
+
+    Names are made MLflow-safe (other characters become ``_``); missing or non-finite values
+    are left out, since a NaN cannot be compared in the UI.
+    """
+    return {
+        re.sub(r"[^\w\-./: ]", "_", str(name)).replace(" ", "_"): {
+            "value": float(value),
+            "step": step,
+        }
+        for name, value in values.items()
+        if value is not None and math.isfinite(float(value))
+    }
 
 
 def git_sha(cwd: Path | str = ".") -> str:
@@ -83,6 +145,13 @@ def set_tags(tags: Mapping[str, Any]) -> None:
     """Tag the active run, if there is one."""
     if mlflow.active_run() is not None:
         mlflow.set_tags({k: str(v) for k, v in tags.items()})
+
+
+@contextmanager
+def identified_run(identity: RunIdentity, params: Mapping[str, Any]) -> Iterator[str]:
+    """``child_run`` named and tagged by ``identity``."""
+    with child_run(identity.name, identity.tags(), params) as run_id:
+        yield run_id
 
 
 @contextmanager

@@ -27,7 +27,7 @@ def config(**overrides) -> TuningConfig:
 
 
 def test_shipped_parameters_validate():
-    from dl_lab.pipelines._config import base_parameters
+    from dl_lab.pipelines._kit import base_parameters
 
     cfg = TuningConfig(**base_parameters("tuning"))
     assert cfg.sampler.name == "tpe" and cfg.pruner.name == "median"

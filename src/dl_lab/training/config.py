@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
+from dl_lab.config import Registered, StrictModel, check_registered
 from dl_lab.models import ARCHITECTURES, check_model_options, model_defaults
 from dl_lab.training.optimizers import OptimizerConfig
 from dl_lab.training.regularizers import (
@@ -18,11 +19,7 @@ from dl_lab.training.regularizers import (
 __all__ = ["EarlyStoppingConfig", "PenaltySpec", "TrainerConfig", "VariantSpec"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TrainerConfig(_Strict):
+class TrainerConfig(StrictModel):
     """How to train: epochs, batch size, devices and where checkpoints go."""
 
     max_epochs: int = Field(20, ge=1)
@@ -48,27 +45,15 @@ class TrainerConfig(_Strict):
     )
 
 
-class PenaltySpec(_Strict):
+class PenaltySpec(StrictModel):
     """A loss penalty on the weights: ``l1``, ``l2`` or ``elastic_net`` with strength lambda."""
 
-    name: str
+    name: Registered(PENALTIES)
     strength: float = Field(ge=0)
     l1_ratio: float = Field(0.5, ge=0, le=1)
 
-    @field_validator("name")
-    @classmethod
-    def _known(cls, name: str) -> str:
-        return _checked(PENALTIES, name)
 
-
-def _checked(registry, name: str) -> str:
-    """``name`` if registered; else a ValueError (which Pydantic reports with the key)."""
-    if name not in registry:
-        raise ValueError(f"unknown {registry.kind} {name!r}; available: {', '.join(registry)}")
-    return name
-
-
-class VariantSpec(_Strict):
+class VariantSpec(StrictModel):
     """One experiment: an architecture with its options, optimizer and regularization.
 
     ``regularizers`` names presets from ``REGULARIZERS`` with their options, e.g.
@@ -79,7 +64,7 @@ class VariantSpec(_Strict):
     ``max_epochs`` and ``early_stopping`` override the trainer's for this variant.
     """
 
-    architecture: str
+    architecture: Registered(ARCHITECTURES)
     model: dict[str, Any] = {}
     optimizer: OptimizerConfig = OptimizerConfig()
     regularizer: str = "none"
@@ -110,16 +95,11 @@ class VariantSpec(_Strict):
             spec["regularizer"] = applied_label(spec)
         return spec
 
-    @field_validator("architecture")
-    @classmethod
-    def _known(cls, name: str) -> str:
-        return _checked(ARCHITECTURES, name)
-
     @field_validator("regularizer")
     @classmethod
     def _known_label(cls, label: str) -> str:
         for part in label.split("+"):
-            _checked(REGULARIZERS, part)
+            check_registered(REGULARIZERS, part)
         return label
 
     @field_validator("model")

@@ -19,8 +19,8 @@ from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from torch import nn
 
 from dl_lab import tracking
-from dl_lab.analysis.fit import fit_diagnosis_tags
 from dl_lab.data.augmentation import AugmentationSpec, BatchAugmenter
+from dl_lab.evaluation.fit import fit_diagnosis_tags
 from dl_lab.models import (
     activation_memory_bytes,
     build_model,

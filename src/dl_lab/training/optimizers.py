@@ -5,27 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import torch
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field
 
+from dl_lab.config import Registered, StrictModel
 from dl_lab.registry import Registry
 
 OPTIMIZERS: Registry[torch.optim.Optimizer] = Registry("optimizer")
 
 
-class OptimizerConfig(BaseModel):
+class OptimizerConfig(StrictModel):
     """Which optimizer and its hyperparameters. ``weight_decay`` is the optimizer's own."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str = "adam"
+    name: Registered(OPTIMIZERS) = "adam"
     lr: float = Field(1e-3, gt=0)
     weight_decay: float = Field(0.0, ge=0)
     momentum: float = Field(0.9, ge=0, lt=1)
-
-    @field_validator("name")
-    @classmethod
-    def _known(cls, name: str) -> str:
-        return OPTIMIZERS.check(name)
 
 
 Params = Iterable[torch.nn.Parameter]

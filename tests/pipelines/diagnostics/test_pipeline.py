@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
-from dl_lab.analysis.fit import LABELS
+from dl_lab.evaluation.fit import LABELS
 from dl_lab.pipelines.diagnostics import create_pipeline
 
 pytestmark = pytest.mark.slow

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
+from dl_lab.lifecycle.serving import InputShapeError
 from dl_lab.pipelines.inference import nodes
 from dl_lab.pipelines.inference.params import InferenceParams
-from dl_lab.tuning.serving import InputShapeError
 
 PARAMS = InferenceParams(model_name="m", source="files")
 MODEL = {"model_name": "m", "version": "4", "input_shape": [-1, 1, 28, 28]}
@@ -46,7 +46,7 @@ def test_test_split_source_keeps_labels():
 
 
 def test_shipped_inference_serves_what_retraining_promotes():
-    from dl_lab.pipelines._config import base_parameters
+    from dl_lab.pipelines._kit import base_parameters
     from dl_lab.pipelines.retraining.params import RetrainingParams
 
     retraining = RetrainingParams(**base_parameters("retraining"))

@@ -11,20 +11,20 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from dl_lab.analysis.activations import ACTIVATIONS
-from dl_lab.analysis.bias_variance import RegressionProblem
-from dl_lab.analysis.classical import CLASSIFIERS
-from dl_lab.analysis.conv import LayerGeometry
-from dl_lab.analysis.conv_check import SizeGrid
-from dl_lab.analysis.fit import FitThresholds
-from dl_lab.analysis.gradient_flow import FlowCase, FlowSettings
-from dl_lab.analysis.loops import LoopConfig
-from dl_lab.analysis.losses import REGRESSION_LOSSES, RobustRegression
-from dl_lab.analysis.optimization import Quadratic, QuadraticRun
-from dl_lab.analysis.schedules import SCHEDULES
+from dl_lab.diagnostics.activations import ACTIVATIONS
+from dl_lab.diagnostics.bias_variance import RegressionProblem
+from dl_lab.diagnostics.classical import CLASSIFIERS
+from dl_lab.diagnostics.conv import LayerGeometry
+from dl_lab.diagnostics.conv_check import SizeGrid
+from dl_lab.diagnostics.gradient_flow import FlowCase, FlowSettings
+from dl_lab.diagnostics.losses import REGRESSION_LOSSES, RobustRegression
+from dl_lab.diagnostics.optimization import Quadratic, QuadraticRun
+from dl_lab.evaluation.fit import FitThresholds
 from dl_lab.models import ARCHITECTURES
 from dl_lab.training.config import TrainerConfig, VariantSpec
+from dl_lab.training.loops import LoopConfig
 from dl_lab.training.optimizers import OPTIMIZERS
+from dl_lab.training.schedules import SCHEDULES
 
 TrainSize = int | None  # None: the whole training split
 

@@ -13,9 +13,9 @@ from functools import wraps
 
 from kedro.pipeline import Node, Pipeline
 
-from dl_lab.analysis.runtime import limited_threads
-from dl_lab.pipelines._config import base_parameters
+from dl_lab.pipelines._kit import base_parameters
 from dl_lab.pipelines.diagnostics import nodes as n
+from dl_lab.training.runtime import limited_threads
 
 P = "params:diagnostics"
 SEED = "params:seed"

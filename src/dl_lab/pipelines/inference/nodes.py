@@ -9,8 +9,8 @@ import pandas as pd
 import torch
 
 from dl_lab import tracking
+from dl_lab.lifecycle.serving import check_input_shape, check_unit_range, predict_proba, score
 from dl_lab.pipelines.inference.params import InferenceParams
-from dl_lab.tuning.serving import check_input_shape, check_unit_range, predict_proba, score
 
 
 class NoChampionError(LookupError):

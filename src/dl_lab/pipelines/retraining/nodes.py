@@ -8,12 +8,12 @@ import torch
 
 from dl_lab import tracking
 from dl_lab.data.augmentation import AugmentationSpec
+from dl_lab.lifecycle.champion import Decision, compare_and_promote
+from dl_lab.lifecycle.incoming import validate_incoming, with_incoming
+from dl_lab.lifecycle.serving import predict_proba, score
 from dl_lab.pipelines.retraining.params import RetrainingParams
 from dl_lab.training.config import VariantSpec
 from dl_lab.training.fit import fit_classifier
-from dl_lab.tuning.champion import Decision, compare_and_promote
-from dl_lab.tuning.incoming import validate_incoming, with_incoming
-from dl_lab.tuning.serving import predict_proba, score
 
 
 def choose_challenger_config(

@@ -8,8 +8,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from dl_lab import tracking
+from dl_lab.reporting import tuning as plots
 from dl_lab.reporting.plots import plot_confusion_matrix
-from dl_lab.tuning import plots
 from dl_lab.tuning.config import TuningConfig
 from dl_lab.tuning.final import retrain_best
 from dl_lab.tuning.search import run_study

@@ -13,7 +13,7 @@ from typing import Any
 
 from kedro.pipeline import Node, Pipeline
 
-from dl_lab.pipelines._config import base_parameters
+from dl_lab.pipelines._kit import base_parameters
 from dl_lab.pipelines.vision.nodes import (
     collect_tables,
     compare_variants,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
-from dl_lab.analysis.fit import FitDiagnosis
+from dl_lab.evaluation.fit import FitDiagnosis
 
 LABEL_COLOURS = {
     "overfitting": "tab:red", "underfitting": "tab:purple", "good_fit": "tab:green",

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from dl_lab.analysis.optimization import Quadratic
+from dl_lab.diagnostics.optimization import Quadratic
 from dl_lab.reporting.diagnostics.fit import LABEL_COLOURS
 
 

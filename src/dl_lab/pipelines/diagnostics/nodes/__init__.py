@@ -1,4 +1,4 @@
-"""Nodes of the diagnostics pipeline: thin calls into ``dl_lab.analysis`` and reporting."""
+"""Nodes of the diagnostics pipeline: thin calls into ``dl_lab.diagnostics`` and reporting."""
 
 from dl_lab.pipelines.diagnostics.nodes.activations import compare_losses, sweep_activations
 from dl_lab.pipelines.diagnostics.nodes.capacity import (

@@ -7,8 +7,8 @@ from typing import Any
 
 import torch
 
-from dl_lab.analysis.loops import Splits, prepare_splits
-from dl_lab.analysis.networks import DeepMLP
+from dl_lab.diagnostics.networks import DeepMLP
+from dl_lab.training.loops import Splits, prepare_splits
 
 
 def metrics(values: dict[str, float]) -> dict[str, dict[str, float]]:

@@ -8,21 +8,20 @@ import pandas as pd
 import torch
 from matplotlib.figure import Figure
 
-from dl_lab.analysis.activation_sweep import activation_sweep
-from dl_lab.analysis.activations import (
+from dl_lab.diagnostics.activation_sweep import activation_sweep
+from dl_lab.diagnostics.activations import (
     activation_curves,
     curve_summary,
     first_epoch_reaching,
     softmax_curve,
 )
-from dl_lab.analysis.fit import diagnose_fit
-from dl_lab.analysis.loops import train_classifier
-from dl_lab.analysis.losses import (
+from dl_lab.diagnostics.losses import (
     logit_gradient_norms,
     mse_on_probabilities,
     robust_regression,
     saturation_gradients,
 )
+from dl_lab.evaluation.fit import diagnose_fit
 from dl_lab.pipelines.diagnostics.nodes._common import mlp_maker, splits
 from dl_lab.pipelines.diagnostics.params import ActivationsParams, FitParams, LossesParams
 from dl_lab.reporting.diagnostics.activations import (
@@ -30,6 +29,7 @@ from dl_lab.reporting.diagnostics.activations import (
     plot_activation_training,
     plot_losses,
 )
+from dl_lab.training.loops import train_classifier
 
 
 def sweep_activations(

@@ -7,11 +7,15 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from dl_lab.analysis.bias_variance import minimum_of, mlp_width_sweep, polynomial_fitter, sweep
-from dl_lab.analysis.classical import compare_classical_deep, winners
-from dl_lab.analysis.complexity import capacity_sweep, cnn_factory, depth_bias_variance, mlp_factory
-from dl_lab.analysis.fit import recommend_complexity
-from dl_lab.analysis.loops import prepare_splits, standardizer
+from dl_lab.diagnostics.bias_variance import minimum_of, mlp_width_sweep, polynomial_fitter, sweep
+from dl_lab.diagnostics.classical import compare_classical_deep, winners
+from dl_lab.diagnostics.complexity import (
+    capacity_sweep,
+    cnn_factory,
+    depth_bias_variance,
+    mlp_factory,
+)
+from dl_lab.evaluation.fit import recommend_complexity
 from dl_lab.pipelines.diagnostics.nodes._common import metrics, splits
 from dl_lab.pipelines.diagnostics.params import (
     BiasVarianceParams,
@@ -26,6 +30,7 @@ from dl_lab.reporting.diagnostics.capacity import (
     plot_learning_curves_by_size,
     plot_zero_one,
 )
+from dl_lab.training.loops import prepare_splits, standardizer
 
 
 def decompose_regression_error(

@@ -7,14 +7,14 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from dl_lab.analysis.cnn import (
+from dl_lab.diagnostics.cnn import (
     first_layer_views,
     normalization_stability,
     pooling_invariance,
     relu_sparsity,
 )
-from dl_lab.analysis.conv import receptive_fields
-from dl_lab.analysis.conv_check import (
+from dl_lab.diagnostics.conv import receptive_fields
+from dl_lab.diagnostics.conv_check import (
     check_output_sizes,
     measured_receptive_field,
     stride_padding_costs,

@@ -9,14 +9,14 @@ import torch
 from matplotlib.figure import Figure
 
 from dl_lab import tracking
-from dl_lab.analysis.curves import KINDS, synthetic_history
-from dl_lab.analysis.early_stopping import lightning_early_stopping, simulate_early_stopping
-from dl_lab.analysis.fit import diagnose_fit, diagnosis_row, fit_diagnosis_tags
-from dl_lab.analysis.loops import stratified_subset
 from dl_lab.data.augmentation import AugmentationSpec
+from dl_lab.diagnostics.curves import KINDS, synthetic_history
+from dl_lab.diagnostics.early_stopping import lightning_early_stopping, simulate_early_stopping
+from dl_lab.evaluation.fit import diagnose_fit, diagnosis_row, fit_diagnosis_tags
 from dl_lab.pipelines.diagnostics.params import EarlyStoppingParams, FitParams, TrackedRunsParams
 from dl_lab.reporting.diagnostics.fit import plot_early_stopping, plot_fit_panels
 from dl_lab.training.fit import fit_classifier
+from dl_lab.training.loops import stratified_subset
 
 
 def diagnose_synthetic_curves(params: FitParams, seed: int) -> tuple[pd.DataFrame, Figure]:

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from dl_lab.analysis.gradient_flow import VANISHING, gradient_flow
+from dl_lab.diagnostics.gradient_flow import VANISHING, gradient_flow
 from dl_lab.pipelines.diagnostics.nodes._common import metrics, splits
 from dl_lab.pipelines.diagnostics.params import GradientFlowParams
 from dl_lab.reporting.diagnostics.gradients import plot_gradient_flow

@@ -9,11 +9,10 @@ import pandas as pd
 import torch
 from matplotlib.figure import Figure
 
-from dl_lab.analysis.batching import batch_size_runs
-from dl_lab.analysis.complexity import mlp_factory
-from dl_lab.analysis.fit import diagnose_fit, labels_by_epoch
-from dl_lab.analysis.loops import LoopConfig, Splits, train_classifier
-from dl_lab.analysis.optimization import classify_lr_outcomes, quadratic_trajectories
+from dl_lab.diagnostics.batching import batch_size_runs
+from dl_lab.diagnostics.complexity import mlp_factory
+from dl_lab.diagnostics.optimization import classify_lr_outcomes, quadratic_trajectories
+from dl_lab.evaluation.fit import diagnose_fit, labels_by_epoch
 from dl_lab.pipelines.diagnostics.nodes._common import metrics, splits
 from dl_lab.pipelines.diagnostics.params import FitParams, HyperparamsParams, QuadraticParams
 from dl_lab.reporting.diagnostics.optimization import (
@@ -24,6 +23,7 @@ from dl_lab.reporting.diagnostics.optimization import (
     plot_quadratic,
     plot_schedules,
 )
+from dl_lab.training.loops import LoopConfig, Splits, train_classifier
 
 
 def _train(data: Splits, model: dict[str, int], cfg: LoopConfig, seed: int):

@@ -14,13 +14,13 @@ from dl_lab.fundamentals.mlp import build_mlp, single_linear_map
 from dl_lab.fundamentals.optimizers import GD
 from dl_lab.fundamentals.training import Objective, fit
 from dl_lab.fundamentals.xor import XOR_X, XOR_Y
-from dl_lab.pipelines.fundamentals.figures.neurons import plot_activations, plot_two_layer_trace
 from dl_lab.pipelines.fundamentals.nodes._common import as_metrics, rng_for
 from dl_lab.pipelines.fundamentals.params import (
     GradCheckParams,
     LinearCollapseParams,
     TwoLayerParams,
 )
+from dl_lab.reporting.fundamentals.neurons import plot_activations, plot_two_layer_trace
 
 
 def check_gradients(params: GradCheckParams, seed: int) -> tuple[pd.DataFrame, dict]:

@@ -14,9 +14,9 @@ from dl_lab.fundamentals.depth import (
     sawtooth,
 )
 from dl_lab.fundamentals.hebbian import compare_rules
-from dl_lab.pipelines.fundamentals.figures.representation import plot_depth, plot_hebbian
 from dl_lab.pipelines.fundamentals.nodes._common import as_metrics, rng_for
 from dl_lab.pipelines.fundamentals.params import DepthParams, HebbianParams
+from dl_lab.reporting.fundamentals.representation import plot_depth, plot_hebbian
 
 
 def _exact_summary(k: int) -> pd.DataFrame:

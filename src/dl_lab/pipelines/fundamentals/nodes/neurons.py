@@ -10,9 +10,9 @@ from dl_lab.fundamentals.neurons import GATE_TARGETS, GATES, count_threshold_fun
 from dl_lab.fundamentals.perceptron import novikoff_bound, separable_data, train_perceptron
 from dl_lab.fundamentals.worked_examples import all_rows
 from dl_lab.fundamentals.xor import XOR_X, XOR_Y
-from dl_lab.pipelines.fundamentals.figures.neurons import plot_perceptron
 from dl_lab.pipelines.fundamentals.nodes._common import as_metrics, rng_for
 from dl_lab.pipelines.fundamentals.params import PerceptronParams, ThresholdSearchParams
+from dl_lab.reporting.fundamentals.neurons import plot_perceptron
 
 
 def check_worked_examples() -> tuple[pd.DataFrame, dict]:

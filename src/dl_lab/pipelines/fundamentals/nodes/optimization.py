@@ -22,17 +22,17 @@ from dl_lab.fundamentals.softmax import (
     softmax,
 )
 from dl_lab.fundamentals.surfaces import build_surface, descend, direction_reversals
-from dl_lab.pipelines.fundamentals.figures.optimization import (
-    plot_learning_rates,
-    plot_momentum,
-    plot_softmax,
-)
 from dl_lab.pipelines.fundamentals.nodes._common import as_metrics, rng_for
 from dl_lab.pipelines.fundamentals.params import (
     LearningRateParams,
     MomentumParams,
     OptimizerSpec,
     SoftmaxParams,
+)
+from dl_lab.reporting.fundamentals.optimization import (
+    plot_learning_rates,
+    plot_momentum,
+    plot_softmax,
 )
 
 

@@ -8,12 +8,12 @@ from matplotlib.figure import Figure
 from dl_lab.fundamentals.data import bars, teacher_splits
 from dl_lab.fundamentals.regularization import Split, activity_penalty_run, weight_penalty_run
 from dl_lab.fundamentals.regularizers import ACTIVITY_PENALTIES, WEIGHT_PENALTIES
-from dl_lab.pipelines.fundamentals.figures.representation import (
+from dl_lab.pipelines.fundamentals.nodes._common import as_metrics, rng_for
+from dl_lab.pipelines.fundamentals.params import PenaltySpec, SparsityParams, WeightPenaltyParams
+from dl_lab.reporting.fundamentals.representation import (
     plot_sparsity,
     plot_weight_penalties,
 )
-from dl_lab.pipelines.fundamentals.nodes._common import as_metrics, rng_for
-from dl_lab.pipelines.fundamentals.params import PenaltySpec, SparsityParams, WeightPenaltyParams
 
 
 def _label(spec: PenaltySpec) -> str:

@@ -6,13 +6,13 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from dl_lab.fundamentals.xor import XorRun, train_xor_seeds
-from dl_lab.pipelines.fundamentals.figures.neurons import (
+from dl_lab.pipelines.fundamentals.nodes._common import as_metrics
+from dl_lab.pipelines.fundamentals.params import XorParams
+from dl_lab.reporting.fundamentals.neurons import (
     plot_xor_boundaries,
     plot_xor_hidden,
     plot_xor_losses,
 )
-from dl_lab.pipelines.fundamentals.nodes._common import as_metrics
-from dl_lab.pipelines.fundamentals.params import XorParams
 
 
 def _examples(runs: list[XorRun]) -> list[XorRun]:

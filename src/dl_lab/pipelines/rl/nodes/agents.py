@@ -10,9 +10,9 @@ from matplotlib.figure import Figure
 
 from dl_lab.pipelines.rl.params import Budget, Study
 from dl_lab.pipelines.rl.runs import AgentRun, evaluation_table, returns_table, run_study
+from dl_lab.reporting.rl import plot_frame_strip
 from dl_lab.rl.agents import agent_bundle, evaluate_bundle, restore_policy
 from dl_lab.rl.common import greedy_frames
-from dl_lab.rl.plots import plot_frame_strip
 
 
 def saveable(run: AgentRun) -> dict[str, Any]:

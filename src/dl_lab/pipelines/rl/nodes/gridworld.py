@@ -11,10 +11,10 @@ from matplotlib.figure import Figure
 from dl_lab.pipelines.rl.nodes.agents import saveable
 from dl_lab.pipelines.rl.params import Budget, GridWorldParams, ShapingParams, Study
 from dl_lab.pipelines.rl.runs import evaluation_table, returns_table, run_study
+from dl_lab.reporting.rl import plot_frame_strip, plot_value_maps
 from dl_lab.rl import GRIDWORLD_ID
 from dl_lab.rl.envs import check_environment
 from dl_lab.rl.gridworld import GridWorldEnv
-from dl_lab.rl.plots import plot_frame_strip, plot_value_maps
 from dl_lab.rl.shaping import trap_layout
 from dl_lab.rl.tabular import optimal_actions, policy_agreement, value_iteration
 

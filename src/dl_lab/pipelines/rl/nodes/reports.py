@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
-from dl_lab.rl.plots import plot_evaluations, plot_gradient_variance, plot_return_curves
+from dl_lab.reporting.rl import plot_evaluations, plot_gradient_variance, plot_return_curves
 
 
 def plot_returns(

@@ -10,10 +10,10 @@ from matplotlib.figure import Figure
 
 from dl_lab.pipelines.rl.params import Budget, ShapingParams
 from dl_lab.pipelines.rl.runs import evaluation_table, returns_table, run_study
+from dl_lab.reporting.rl import plot_value_maps
 from dl_lab.rl import GRIDWORLD_ID
 from dl_lab.rl.envs import EnvFactory
 from dl_lab.rl.gridworld import GridWorldEnv
-from dl_lab.rl.plots import plot_value_maps
 from dl_lab.rl.shaping import POTENTIALS, policy_sweep, shaped_model, shaping_wrapper, trap_layout
 from dl_lab.rl.tabular import optimal_actions, value_iteration
 

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from dl_lab.analysis.stats import compare_paired, mean_std_across_seeds
+from dl_lab.evaluation.stats import compare_paired, mean_std_across_seeds
 from dl_lab.pipelines.vision.params import ReportConfig
-from dl_lab.reporting.vision_plots import (
+from dl_lab.reporting.vision import (
     plot_accuracy_vs_cost,
     plot_gap_per_regularizer,
     plot_learning_curves_overlay,

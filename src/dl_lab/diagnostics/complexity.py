@@ -1,0 +1,109 @@
+"""Model complexity vs fit (course 1.9, 1.20, 1.24): depth/width sweeps and 0-1 bias-variance.
+
+``capacity_sweep`` trains one network per named variant with the same loop and reports
+its size (parameters, FLOPs per sample), cost (training time) and fit (train and val
+accuracy after training, and the fit diagnosis of its curves). ``depth_bias_variance``
+trains ``K`` networks per depth on bootstrap resamples of the training set and applies
+Domingos' 0-1 decomposition to their predictions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from dl_lab.diagnostics.bias_variance import zero_one_decomposition
+from dl_lab.diagnostics.networks import SmallCNN
+from dl_lab.evaluation.fit import FitThresholds, diagnose_fit
+from dl_lab.models import build_model, count_parameters, flops_per_sample
+from dl_lab.training.loops import LoopConfig, Splits, evaluate, train_classifier
+
+ModelFactory = Callable[[], nn.Module]
+
+
+def mlp_factory(splits: Splits, depth: int, width: int) -> ModelFactory:
+    """The project's registered ``mlp`` (ReLU hidden layers) for these splits."""
+    channels, height, width_px = splits.x_train.shape[1:]
+    return lambda: build_model(
+        "mlp", in_channels=channels, num_classes=splits.num_classes,
+        image_size=(height, width_px), depth=depth, width=width,
+    )  # fmt: skip
+
+
+def cnn_factory(splits: Splits, channels: tuple[int, ...], **options: Any) -> ModelFactory:
+    """A ``SmallCNN`` with the given per-block channels for these splits."""
+    in_channels, size = splits.x_train.shape[1], splits.x_train.shape[-1]
+    return lambda: SmallCNN(in_channels, splits.num_classes, size, tuple(channels), **options)
+
+
+def train_variant(
+    name: str, factory: ModelFactory, splits: Splits, cfg: LoopConfig, seed: int,
+    thresholds: FitThresholds,
+) -> tuple[dict[str, Any], pd.DataFrame, nn.Module]:  # fmt: skip
+    """Train one variant; its summary row, its per-epoch history and the trained model."""
+    torch.manual_seed(seed)
+    model = factory()
+    sample_shape = tuple(splits.x_train.shape[1:])
+    row: dict[str, Any] = {
+        "variant": name, "params": count_parameters(model),
+        "flops": flops_per_sample(model, sample_shape),
+    }  # fmt: skip
+    result = train_classifier(model, splits, cfg, seed)
+    _, train_acc = evaluate(model, splits.x_train, splits.y_train)
+    val_loss, val_acc = evaluate(model, splits.x_eval, splits.y_eval)
+    diagnosis = diagnose_fit(result.history, thresholds)
+    row.update(
+        train_acc=train_acc, val_acc=val_acc, val_loss=val_loss, gap=train_acc - val_acc,
+        train_time_s=result.train_time_s, diverged=result.diverged,
+        fit_diagnosis=diagnosis.label,
+    )  # fmt: skip
+    return row, result.history.assign(variant=name), model
+
+
+def capacity_sweep(
+    variants: dict[str, ModelFactory], splits: Splits, cfg: LoopConfig, seed: int,
+    thresholds: FitThresholds,
+) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+    """One summary row and one history per variant."""
+    rows, histories = [], []
+    for name, factory in variants.items():
+        row, history, _ = train_variant(name, factory, splits, cfg, seed, thresholds)
+        rows.append(row)
+        histories.append(history)
+    return pd.DataFrame(rows), pd.concat(histories, ignore_index=True)
+
+
+def _bootstrap(splits: Splits, rng: np.random.Generator) -> Splits:
+    pick = torch.from_numpy(rng.integers(0, len(splits.y_train), len(splits.y_train)))
+    return Splits(splits.x_train[pick], splits.y_train[pick], splits.x_eval, splits.y_eval)
+
+
+@torch.no_grad()
+def _predict(model: nn.Module, x: torch.Tensor) -> np.ndarray:
+    model.eval()
+    return torch.cat([model(chunk).argmax(1) for chunk in x.split(1024)]).numpy()
+
+
+def depth_bias_variance(
+    factories: dict[str, ModelFactory], splits: Splits, k: int, cfg: LoopConfig, seed: int
+) -> pd.DataFrame:
+    """0-1 loss, bias and variance (Domingos) per named model, over ``k`` bootstrap fits."""
+    if k < 2:
+        raise ValueError(f"need at least 2 bootstrap models per depth, got k={k}")
+    rows = []
+    for name, factory in factories.items():
+        rng = np.random.default_rng(seed)
+        predictions = []
+        for b in range(k):
+            torch.manual_seed(seed + b)
+            model = factory()
+            train_classifier(model, _bootstrap(splits, rng), cfg, seed + b)
+            predictions.append(_predict(model, splits.x_eval))
+        stats = zero_one_decomposition(np.stack(predictions), splits.y_eval.numpy())
+        rows.append({"model": name, "k": k, **stats})
+    return pd.DataFrame(rows)

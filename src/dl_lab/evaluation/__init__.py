@@ -1,0 +1,1 @@
+"""What several pipelines measure about a fit: the fit diagnosis and the statistics over seeds."""

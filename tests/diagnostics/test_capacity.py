@@ -1,0 +1,73 @@
+"""Capacity sweeps, 0-1 bias-variance across depth, classical vs deep."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from sklearn.linear_model import LogisticRegression
+from sklearn.tree import DecisionTreeClassifier
+
+from dl_lab.diagnostics.classical import (
+    CLASSIFIERS,
+    compare_classical_deep,
+    stored_numbers,
+    winners,
+)
+from dl_lab.diagnostics.complexity import capacity_sweep, depth_bias_variance, mlp_factory
+from dl_lab.evaluation.fit import FitThresholds
+from dl_lab.training.loops import LoopConfig, Splits
+
+
+def test_capacity_sweep_rows(toy_splits):
+    variants = {f"w{w}": mlp_factory(toy_splits, 1, w) for w in (2, 32)}
+    table, histories = capacity_sweep(
+        variants, toy_splits, LoopConfig(epochs=2), 0, FitThresholds()
+    )
+    table = table.set_index("variant")
+    assert table.loc["w2", "params"] == 64 * 2 + 2 + 2 * 4 + 4
+    assert table.loc["w32", "flops"] > table.loc["w2", "flops"]
+    assert set(table["fit_diagnosis"]) <= {
+        "underfitting",
+        "overfitting",
+        "good_fit",
+        "still_improving",
+    }
+    assert len(histories) == 4
+
+
+def test_depth_bias_variance_identity(toy_splits):
+    factories = {"depth 1": mlp_factory(toy_splits, 1, 8), "depth 2": mlp_factory(toy_splits, 2, 8)}
+    table = depth_bias_variance(factories, toy_splits, k=3, cfg=LoopConfig(epochs=1), seed=0)
+    assert np.allclose(table["loss"], table["bias"] + table["net_variance"])
+    with pytest.raises(ValueError, match="at least 2"):
+        depth_bias_variance(factories, toy_splits, k=1, cfg=LoopConfig(epochs=1), seed=0)
+
+
+def test_stored_numbers():
+    x, y = np.random.default_rng(0).random((40, 5)), np.arange(40) % 3
+    assert stored_numbers(LogisticRegression().fit(x, y)) == 3 * 5 + 3
+    tree = DecisionTreeClassifier(max_depth=1, random_state=0).fit(x, y)
+    assert stored_numbers(tree) == 2 * 1 + 2 * 3  # one split, two leaves of 3 class values
+
+
+def test_classical_vs_deep_table(toy_splits):
+    x28 = torch.nn.functional.interpolate(toy_splits.x_train, size=28)
+    v28 = torch.nn.functional.interpolate(toy_splits.x_eval, size=28)
+    pixels = Splits(x28, toy_splits.y_train, v28, toy_splits.y_eval)
+    table = compare_classical_deep(
+        pixels, lambda x: x, [40, None], ["logistic_regression", "knn"], ["pixels", "hog"],
+        {"mlp": ("mlp", {"depth": 1, "width": 8})}, LoopConfig(epochs=1), min_updates=2, seed=0,
+    )  # fmt: skip
+    assert len(table) == 2 * (2 * 2 + 1)
+    assert set(table["train_size"]) == {40, 256}
+    assert table["test_acc"].between(0, 1).all() and (table["n_parameters"] > 0).all()
+    assert set(table["family"]) == {"classical", "deep"}
+    summary = winners(table).set_index("train_size")
+    assert list(summary.index) == [40, 256]
+    top = table[table["train_size"] == 40]["test_acc"].max()
+    assert max(summary.loc[40, "best_classical_acc"], summary.loc[40, "best_deep_acc"]) == top
+    with pytest.raises(KeyError, match="available"):
+        compare_classical_deep(pixels, lambda x: x, [40], ["xgboost"], ["pixels"], {},
+                               LoopConfig(), 1, 0)  # fmt: skip
+    assert "random_forest" in CLASSIFIERS
