@@ -3,8 +3,9 @@
 Same LeNet-5, same in-memory mnist_5k tensors, same batch size, optimizer and
 validation pass. Both run in this one process and alternate epoch by epoch: a callback
 runs one plain epoch after each Lightning epoch, so machine load hits both alike. The
-dl-lab side is exactly what ``fit_classifier`` runs: ``build_module`` + ``build_trainer``
-(early stopping, checkpointing, ``tracking.lightning_logger`` into a scratch sqlite store).
+dl-lab side is exactly what ``training.fit.fit`` runs: the task module of the variant,
+trained by ``training.fit.train`` through the one trainer factory (early stopping,
+checkpointing, ``tracking.lightning_logger`` into a scratch sqlite store).
 
     .venv/bin/python bench/train_overhead.py --epochs 21 --batch-size 64
 """
@@ -20,42 +21,33 @@ from pathlib import Path
 
 import lightning.pytorch as pl
 import mlflow
-import numpy as np
 import torch
 import torch.nn.functional as F
 
 from dl_lab import tracking
 from dl_lab.data.augmentation import AugmentationSpec
-from dl_lab.data.preprocess import channel_stats
+from dl_lab.data.bundle import ModelInput, bundle_images
 from dl_lab.data.sources import load_images
 from dl_lab.data.splits import split_stratified
-from dl_lab.training.callbacks import HistoryCallback
 from dl_lab.training.config import EarlyStoppingConfig, TrainerConfig, VariantSpec
-from dl_lab.training.datamodule import TensorDataModule
-from dl_lab.training.fit import build_module, build_trainer, splits_of
+from dl_lab.training.fit import train
+from dl_lab.training.tasks import build_task_module
 
 
-def model_input(seed: int) -> dict:
+def model_input(seed: int) -> ModelInput:
     data = load_images("mnist_5k")
-    parts = split_stratified(data.labels, (0.8, 0.1, 0.1), seed)
-    scaled = data.images / data.pixel_max
-    mean, std = channel_stats(scaled[parts["train"]])
-    bundle = {"mean": torch.from_numpy(mean), "std": torch.from_numpy(std), "classes": data.classes}
-    for split, idx in parts.items():
-        bundle[f"x_{split}"] = torch.from_numpy(np.ascontiguousarray(scaled[idx]))
-        bundle[f"y_{split}"] = torch.from_numpy(data.labels[idx])
-    return bundle
+    return bundle_images(data, split_stratified(data.labels, (0.8, 0.1, 0.1), seed))
 
 
 class PlainEpochs(pl.Callback):
     """After each Lightning epoch, one epoch of a plain loop on its own copy of the model."""
 
-    def __init__(self, module, bundle: dict, batch_size: int, seed: int) -> None:
+    def __init__(self, module, bundle: ModelInput, batch_size: int, seed: int) -> None:
         self.net = module.inference_model()  # standardize + LeNet-5, a separate copy below
         self.net.load_state_dict(module.inference_model().state_dict())
         self.optimizer = torch.optim.Adam(self.net.parameters(), lr=1e-3)
-        self.x, self.y = bundle["x_train"], bundle["y_train"]
-        self.xv, self.yv = bundle["x_val"], bundle["y_val"]
+        self.x, self.y = bundle.split("train")
+        self.xv, self.yv = bundle.split("val")
         self.batch_size = batch_size
         self.generator = torch.Generator().manual_seed(seed)
         self.times: list[float] = []
@@ -98,21 +90,20 @@ def main() -> None:
         batch_size=args.batch_size,
         early_stopping=EarlyStoppingConfig(patience=10**6),
     )
-    module = build_module(bundle, variant, AugmentationSpec())
-    history = HistoryCallback()
+    module = build_task_module(bundle, variant, AugmentationSpec())
     plain = PlainEpochs(module, bundle, args.batch_size, args.seed)
     with tempfile.TemporaryDirectory() as tmp:
         mlflow.set_tracking_uri(f"sqlite:///{tmp}/bench.db")  # a scratch store
         run_id = mlflow.start_run().info.run_id
-        trainer = build_trainer(cfg, Path(tmp) / "ckpt", tracking.lightning_logger(run_id), history)
-        trainer.callbacks.insert(trainer.callbacks.index(history) + 1, plain)
-        datamodule = TensorDataModule(
-            splits_of(bundle, ("train", "val")),
-            args.batch_size,
+        _, history = train(
+            module,
+            bundle.splits("train", "val"),
+            cfg,
             args.seed,
-            updates_per_step=cfg.updates_per_step,
+            logger=tracking.lightning_logger(run_id),
+            callbacks=[plain],  # right after the history callback, as before
+            checkpoint_dir=Path(tmp) / "ckpt",
         )
-        trainer.fit(module, datamodule=datamodule)
         mlflow.end_run()
 
     ours = [row["epoch_time_s"] for row in history.rows][1:]  # first epoch: warm-up

@@ -11,28 +11,18 @@ from pathlib import Path
 
 import mlflow
 import pytest
-import torch
 from mlflow.tracking import MlflowClient
 
 from dl_lab import errors
-from dl_lab.data.augmentation import AugmentationSpec
+from dl_lab.data.synthetic import synthetic_bundle
 from dl_lab.errors import Terminated
 from dl_lab.hooks import FailOnStopSignalHook
+from dl_lab.tracking import RunIdentity
 from dl_lab.training.callbacks import HistoryCallback
 from dl_lab.training.config import EarlyStoppingConfig, TrainerConfig, VariantSpec
-from dl_lab.training.fit import fit_classifier
+from dl_lab.training.fit import fit
 
 KEDRO = Path(sys.executable).with_name("kedro")
-
-
-def _bundle() -> dict:
-    generator = torch.Generator().manual_seed(0)
-    data = {"classes": ["a", "b"], "mean": torch.tensor([0.5]), "std": torch.tensor([0.25])}
-    for split, n in (("train", 64), ("val", 32), ("test", 32)):
-        y = torch.arange(n) % 2
-        data[f"x_{split}"] = torch.rand(n, 1, 8, 8, generator=generator) + y.view(-1, 1, 1, 1)
-        data[f"y_{split}"] = y
-    return data
 
 
 def _fit(tmp_path):
@@ -43,7 +33,8 @@ def _fit(tmp_path):
         checkpoint_dir=str(tmp_path / "ckpt"),
         early_stopping=EarlyStoppingConfig(enabled=False),
     )
-    return fit_classifier(_bundle(), variant, cfg, AugmentationSpec(), 3, "stopped", {})
+    data = synthetic_bundle((64, 32, 32), classes=2)
+    return fit(data, variant, cfg, RunIdentity("test", "termination", "stopped", 3))
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])

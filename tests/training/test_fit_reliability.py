@@ -1,17 +1,17 @@
-"""fit_classifier's promises: a NaN loss fails the run clearly, the same seed repeats the
+"""fit's promises: a NaN loss fails the run clearly, the same seed repeats the
 numbers, and an interrupted run resumes from its last checkpoint, but only its own."""
 
 from __future__ import annotations
 
 import mlflow
 import pytest
-import torch
 from mlflow.tracking import MlflowClient
 
-from dl_lab.data.augmentation import AugmentationSpec
+from dl_lab.data.synthetic import synthetic_bundle
 from dl_lab.errors import NonFiniteLossError
+from dl_lab.tracking import RunIdentity
 from dl_lab.training.config import EarlyStoppingConfig, TrainerConfig, VariantSpec
-from dl_lab.training.fit import fit_classifier
+from dl_lab.training.fit import fit
 
 
 @pytest.fixture
@@ -25,18 +25,20 @@ def tracking(tmp_path):
 
 @pytest.fixture
 def bundle():
-    generator = torch.Generator().manual_seed(0)
-    data = {"classes": ["a", "b", "c"], "mean": torch.tensor([0.5]), "std": torch.tensor([0.25])}
-    for split, n in (("train", 96), ("val", 48), ("test", 48)):
-        y = torch.arange(n) % 3
-        x = torch.rand(n, 1, 8, 8, generator=generator) * 0.5 + y.view(-1, 1, 1, 1) * 0.25
-        data[f"x_{split}"], data[f"y_{split}"] = x, y
-    return data
+    return synthetic_bundle()
 
 
-def _fit(bundle, tmp_path, lr=1e-2, epochs=3, name="run", seed=7):
+def _runs(tmp_path, name, seed=7):
+    """The checkpoint folder of the run ``name`` (its identity's run name)."""
+    return tmp_path / "ckpt" / RunIdentity("test", "t", name, seed).name
+
+
+def _fit(bundle, tmp_path, lr=1e-2, epochs=3, name="run", seed=7, schedule=None):
     variant = VariantSpec(
-        architecture="mlp", model={"depth": 1, "width": 16}, optimizer={"name": "sgd", "lr": lr}
+        architecture="mlp",
+        model={"depth": 1, "width": 16},
+        optimizer={"name": "sgd", "lr": lr},
+        schedule=schedule or {},
     )
     cfg = TrainerConfig(
         max_epochs=epochs,
@@ -44,7 +46,7 @@ def _fit(bundle, tmp_path, lr=1e-2, epochs=3, name="run", seed=7):
         checkpoint_dir=str(tmp_path / "ckpt"),
         early_stopping=EarlyStoppingConfig(enabled=False),
     )
-    return fit_classifier(bundle, variant, cfg, AugmentationSpec(), seed, name, {"study": "t"})
+    return fit(bundle, variant, cfg, RunIdentity("test", "t", name, seed))
 
 
 def test_nan_loss_stops_with_reason_and_fails_the_run(bundle, tmp_path, tracking):
@@ -64,7 +66,7 @@ def test_same_seed_same_metrics(bundle, tmp_path, tracking):
 
 def _interrupt(tmp_path, name="resume"):
     """Turn a finished run's best checkpoint into what a kill leaves behind: ``last.ckpt``."""
-    (folder,) = [f for f in (tmp_path / "ckpt" / name).iterdir() if (f / "best.ckpt").is_file()]
+    (folder,) = [f for f in _runs(tmp_path, name).iterdir() if (f / "best.ckpt").is_file()]
     (folder / "best.ckpt").replace(folder / "last.ckpt")
     return folder
 
@@ -96,13 +98,13 @@ def test_a_checkpoint_of_other_parameters_is_not_resumed(bundle, tmp_path, track
     again = _fit(bundle, tmp_path, epochs=3, name="resume", lr=1e-2)
     assert tracking.get_run(again.run_id).data.tags["resumed_after_epoch"] == "2"
     # Both runs finished: their folders are cleared but for the latest one's.
-    assert [f.name for f in (tmp_path / "ckpt" / "resume").iterdir()] == [interrupted.name]
+    assert [f.name for f in _runs(tmp_path, "resume").iterdir()] == [interrupted.name]
 
 
 def test_new_training_data_is_not_resumed_into(bundle, tmp_path, tracking):
     _fit(bundle, tmp_path, epochs=2, name="resume")
     _interrupt(tmp_path)
-    bundle["x_train"] = bundle["x_train"].flip(0)  # e.g. new incoming samples
+    bundle = bundle.with_train(bundle.x_train.flip(0), bundle.y_train)  # e.g. new incoming data
     assert _fit(bundle, tmp_path, epochs=3, name="resume").history["epoch"].tolist() == [1, 2, 3]
 
 
@@ -115,3 +117,31 @@ def test_an_unusable_last_checkpoint_means_a_fresh_start(bundle, tmp_path, track
     rerun = _fit(bundle, tmp_path, epochs=3 if damage == "unreadable" else 1, name="resume")
     assert rerun.history["epoch"].tolist() == list(range(1, len(rerun.history) + 1))
     assert "resumed_after_epoch" not in tracking.get_run(rerun.run_id).data.tags
+
+
+def test_a_schedule_from_parameters_moves_the_rate_and_survives_a_resume(
+    bundle, tmp_path, tracking
+):
+    halving = {"name": "step", "step_size": 1, "gamma": 0.5}
+    steady = _fit(bundle, tmp_path, epochs=3, name="steady")
+    assert steady.history["lr"].tolist() == pytest.approx([1e-2] * 3)
+    stepped = _fit(bundle, tmp_path, epochs=3, name="stepped", schedule=halving)
+    assert stepped.history["lr"].tolist() == pytest.approx([1e-2, 5e-3, 2.5e-3])
+    assert not stepped.history["val_loss"].equals(steady.history["val_loss"])
+    _fit(bundle, tmp_path, epochs=2, name="resumed", schedule=halving)
+    _interrupt(tmp_path, "resumed")
+    resumed = _fit(bundle, tmp_path, epochs=3, name="resumed", schedule=halving)
+    assert resumed.history["lr"].tolist() == pytest.approx(stepped.history["lr"].tolist())
+    # The shuffling restarts from the seed on a resume, so epoch 3 sees another batch order:
+    # close, not equal (the learning rate, which the schedule sets, is equal).
+    resumed_loss = resumed.history["val_loss"].tolist()
+    assert resumed_loss == pytest.approx(stepped.history["val_loss"].tolist(), rel=1e-3)
+
+
+def test_per_batch_schedules_step_every_update(bundle, tmp_path, tracking):
+    run = _fit(bundle, tmp_path, epochs=2, name="warm", schedule={"name": "warmup"})
+    # 96 samples / batch 16 = 6 updates an epoch; the one-epoch warm-up ends at the base rate
+    assert run.history["lr"].tolist() == pytest.approx([1e-2, 1e-2])
+    cycle = _fit(bundle, tmp_path, epochs=2, name="cycle", schedule={"name": "one_cycle"})
+    first, second = cycle.history["lr"]  # past the peak (30% of the run) and annealing
+    assert 1e-3 < first < 1e-2 and second < first / 10

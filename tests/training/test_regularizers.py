@@ -8,9 +8,9 @@ from lightning.pytorch.callbacks import EarlyStopping
 from torch import nn
 
 from dl_lab.data.augmentation import AugmentationSpec
+from dl_lab.data.synthetic import synthetic_bundle
 from dl_lab.models.layers import LRN
 from dl_lab.training.config import TrainerConfig, VariantSpec
-from dl_lab.training.fit import build_module, build_trainer
 from dl_lab.training.regularizers import (
     REGULARIZERS,
     apply_max_norm,
@@ -18,32 +18,29 @@ from dl_lab.training.regularizers import (
     weight_histogram,
     weight_statistics,
 )
+from dl_lab.training.tasks import build_task_module
+from dl_lab.training.trainer import build_trainer
 
 
 @pytest.fixture
 def bundle():
-    generator = torch.Generator().manual_seed(0)
-    data = {"classes": ["a", "b", "c"], "mean": torch.tensor([0.5]), "std": torch.tensor([0.25])}
-    for split, n in (("train", 32), ("val", 16), ("test", 16)):
-        data[f"x_{split}"] = torch.rand(n, 1, 28, 28, generator=generator)
-        data[f"y_{split}"] = torch.arange(n) % 3
-    return data
+    return synthetic_bundle((32, 16, 16), classes=3, shape=(1, 28, 28))
 
 
 def _module(bundle, regularizers, architecture="mlp", **spec):
     model = {"depth": 1, "width": 8} if architecture == "mlp" else {}
     variant = VariantSpec(architecture=architecture, model=model, regularizers=regularizers, **spec)
     torch.manual_seed(0)
-    return build_module(bundle, variant, AugmentationSpec(noise_std=0.1)), variant
+    return build_task_module(bundle, variant, AugmentationSpec(noise_std=0.1)), variant
 
 
 def _training_loss(module, bundle) -> torch.Tensor:
     torch.manual_seed(1)
-    return module.training_loss((bundle["x_train"], bundle["y_train"]))
+    return module.training_loss((bundle.x_train, bundle.y_train))
 
 
 def _data_loss(module, bundle) -> torch.Tensor:
-    return module.model_step((bundle["x_train"], bundle["y_train"]))[0]
+    return module.model_step((bundle.x_train, bundle.y_train))[0]
 
 
 @pytest.mark.parametrize(
@@ -89,7 +86,7 @@ def test_dropout_zeroes_units_in_training_and_not_in_evaluation(bundle):
     module, variant = _module(bundle, {"dropout": {"p": 0.5}})
     layers = [m for m in module.net.modules() if isinstance(m, nn.Dropout)]
     assert layers and {m.p for m in layers} == {0.5}
-    x = bundle["x_train"][:4]
+    x = bundle.x_train[:4]
     module.train()
     assert not torch.allclose(module(x), module(x))
     module.eval()
@@ -113,17 +110,11 @@ def test_early_stopping_overrides_the_trainer(tmp_path):
     base = TrainerConfig(early_stopping={"enabled": False, "restore_best": False})
     cfg = variant.trainer_config(base)
     assert cfg.early_stopping.enabled and cfg.early_stopping.patience == 2
-    trainer = build_trainer(cfg, tmp_path, False, callbacks_history())
+    trainer = build_trainer(cfg, checkpoint_dir=tmp_path)
     (stopper,) = [c for c in trainer.callbacks if isinstance(c, EarlyStopping)]
     assert stopper.patience == 2 and stopper.min_delta == -0.01  # Lightning stores it signed
-    plain = build_trainer(base, tmp_path, False, callbacks_history())
+    plain = build_trainer(base, checkpoint_dir=tmp_path)
     assert not any(isinstance(c, EarlyStopping) for c in plain.callbacks)
-
-
-def callbacks_history():
-    from dl_lab.training.callbacks import HistoryCallback
-
-    return HistoryCallback()
 
 
 def test_augmentation_changes_training_batches_only(bundle):
@@ -136,7 +127,7 @@ def test_augmentation_changes_training_batches_only(bundle):
     assert not torch.allclose(_training_loss(module, bundle), _training_loss(plain, bundle))
     module.eval()
     plain.eval()
-    x = bundle["x_val"]
+    x = bundle.x_val
     assert torch.allclose(module(x), plain(x))  # validation and test are never augmented
 
 
@@ -167,7 +158,7 @@ def test_every_registered_regularizer_builds_a_module(bundle):
     for name in REGULARIZERS:
         module, variant = _module(bundle, {name: minimal.get(name, {})}, architecture="lenet5")
         assert variant.regularizer == name
-        assert module(bundle["x_val"][:2]).shape == (2, 3)
+        assert module(bundle.x_val[:2]).shape == (2, 3)
 
 
 def test_regularizers_combine_and_label_the_run():

@@ -14,6 +14,10 @@ import numpy as np
 import torch
 from sklearn.model_selection import train_test_split
 
+from dl_lab.data.preprocess import channel_stats
+from dl_lab.data.sources import ImageSet
+from dl_lab.data.splits import fingerprint
+
 SPLIT_NAMES = ("train", "val", "test")
 Pair = tuple[torch.Tensor, torch.Tensor]
 
@@ -108,3 +112,23 @@ class ModelInput:
                 f"expected {sorted(expected)}"
             )
         return cls(**{**state, "classes": list(state["classes"])})
+
+
+def bundle_images(images: ImageSet, indices: dict[str, np.ndarray]) -> ModelInput:
+    """Scale ``images`` to [0, 1] and cut them into the splits ``indices`` names; the
+    standardization statistics come from the training split only."""
+    scaled = images.images / images.pixel_max  # (N, C, H, W) in [0, 1]
+    mean, std = channel_stats(scaled[indices["train"]])
+    parts: dict[str, torch.Tensor] = {}
+    for split in SPLIT_NAMES:
+        idx = indices[split]
+        parts[f"x_{split}"] = torch.from_numpy(np.ascontiguousarray(scaled[idx], dtype=np.float32))
+        parts[f"y_{split}"] = torch.from_numpy(images.labels[idx])
+    return ModelInput(
+        **parts,
+        mean=torch.from_numpy(mean),
+        std=torch.from_numpy(std),
+        classes=list(images.classes),
+        dataset=images.name,
+        fingerprint=fingerprint(images.images, images.labels, indices),
+    )

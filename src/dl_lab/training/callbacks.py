@@ -35,9 +35,10 @@ class HistoryCallback(pl.Callback):
 
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         for row in self.rows[: self.restored]:
+            keys = getattr(pl_module, "history_keys", HISTORY_KEYS)
             for logger in trainer.loggers:  # the step is the 0-based epoch, as in training
                 logger.log_metrics(
-                    {k: row[k] for k in HISTORY_KEYS if k in row}, step=int(row["epoch"]) - 1
+                    {k: row[k] for k in keys if k in row}, step=int(row["epoch"]) - 1
                 )
 
     def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
@@ -51,7 +52,10 @@ class HistoryCallback(pl.Callback):
             "epoch": trainer.current_epoch + 1,
             "epoch_time_s": time.perf_counter() - self._start,
         }
-        row.update({k: float(metrics[k]) for k in HISTORY_KEYS if k in metrics})
+        if trainer.optimizers:  # the rate at the end of the epoch, before an epoch-wise step
+            row["lr"] = float(trainer.optimizers[0].param_groups[0]["lr"])
+        keys = getattr(pl_module, "history_keys", HISTORY_KEYS)  # the task's epoch metrics
+        row.update({k: float(metrics[k]) for k in keys if k in metrics})
         self.rows.append(row)
 
 

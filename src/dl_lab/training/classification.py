@@ -1,7 +1,8 @@
 """The LightningModule for classification: one ``model_step`` serves train, val and test.
 
-The network, optimizer config, penalties and augmentation come in by composition; this
-module owns only the loss, the metrics and their names (DESIGN §5).
+The network, optimizer and schedule configs, penalties and augmentation come in by
+composition; this module owns only the loss, the metrics and their names (DESIGN §5).
+It is the task ``classification`` of ``training.tasks``.
 """
 
 from __future__ import annotations
@@ -13,8 +14,14 @@ import torchmetrics
 from lightning.pytorch.trainer.states import TrainerFn
 from torch import nn
 
+from dl_lab.data.augmentation import AugmentationSpec, BatchAugmenter
+from dl_lab.data.bundle import ModelInput
+from dl_lab.models import build_model
+from dl_lab.training.config import VariantSpec
 from dl_lab.training.optimizers import OptimizerConfig, build_optimizer
 from dl_lab.training.regularizers import WeightPenalty, apply_max_norm
+from dl_lab.training.schedules import Schedule, ScheduleConfig, build_schedule
+from dl_lab.training.tasks import TASKS
 from dl_lab.training.updates import direct_updates, update
 
 
@@ -33,6 +40,8 @@ class Standardize(nn.Module):
 class ClassificationModule(pl.LightningModule):
     """Cross-entropy classifier; logs train/val/test loss and accuracy, test macro-F1."""
 
+    history_keys = ("train_loss", "train_acc", "val_loss", "val_acc")
+
     def __init__(
         self,
         net: nn.Module,
@@ -42,11 +51,14 @@ class ClassificationModule(pl.LightningModule):
         penalties: list[WeightPenalty] | None = None,
         augment: nn.Module | None = None,
         max_norm: float | None = None,
+        schedule: ScheduleConfig | None = None,
     ) -> None:
         super().__init__()
         self.net = net
         self.standardize = standardize
         self.optimizer_config = optimizer
+        self.schedule_config = schedule or ScheduleConfig()
+        self._schedule = Schedule()  # built with the optimizer (needs the epoch's size)
         self.penalties = nn.ModuleList(penalties or [])
         self.augment = augment
         self.max_norm = max_norm
@@ -104,7 +116,13 @@ class ClassificationModule(pl.LightningModule):
             total = self.training_loss(minibatch, seen)
             update(self, optimizer, total, self.gradient_clip_val, self._direct_updates)
             self.apply_constraints()
+            self._schedule.after_batch()
         self._accumulate_train_metrics(seen)
+
+    def on_train_epoch_end(self) -> None:
+        """Step an epoch-wise schedule (plateau reads this epoch's validation loss)."""
+        val_loss = self.trainer.callback_metrics.get("val_loss")
+        self._schedule.after_epoch(float(val_loss) if val_loss is not None else float("inf"))
 
     def _accumulate_train_metrics(self, seen: list) -> None:
         """The group's train metrics in one update each, logged once per epoch.
@@ -158,9 +176,53 @@ class ClassificationModule(pl.LightningModule):
             acc.reset()
         self.log_dict(values, on_step=False, on_epoch=True)
 
-    def configure_optimizers(self) -> torch.optim.Optimizer:
-        return build_optimizer(self.net.parameters(), self.optimizer_config)
+    def configure_optimizers(self) -> torch.optim.Optimizer | dict:
+        """The optimizer, and the schedule's scheduler (stepped here, saved by Lightning).
+
+        Optimization is manual, so Lightning does not step the scheduler; handing it over
+        still puts its state in checkpoints, so a resumed fit continues the schedule.
+        """
+        optimizer = build_optimizer(self.net.parameters(), self.optimizer_config)
+        if self.schedule_config.name == "constant":
+            return optimizer
+        updates = getattr(self.trainer.datamodule, "updates_per_epoch", None)
+        if updates is None:
+            raise ValueError("a learning-rate schedule needs a TensorDataModule to size epochs")
+        self._schedule = build_schedule(
+            self.schedule_config, optimizer, self.trainer.max_epochs, updates
+        )
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": self._schedule.scheduler}}
 
     def inference_model(self) -> nn.Module:
         """Standardization + network: what serving gets (inputs scaled to [0, 1])."""
         return nn.Sequential(self.standardize, self.net)
+
+
+@TASKS.register("classification")
+def classification(
+    data: ModelInput, variant: VariantSpec, augmentation: AugmentationSpec
+) -> ClassificationModule:
+    """The classifier for ``variant`` on the shapes, classes and statistics of ``data``."""
+    channels, height, width = data.sample_shape
+    net = build_model(
+        variant.architecture,
+        in_channels=channels,
+        num_classes=data.num_classes,
+        image_size=(height, width),
+        **variant.model,
+    )
+    penalties = []
+    for p in variant.all_penalties():
+        options = {"l1_ratio": p.l1_ratio} if p.name == "elastic_net" else {}
+        penalties.append(WeightPenalty(p.name, p.strength, **options))
+    augment = BatchAugmenter(augmentation, (height, width)) if variant.augment else None
+    return ClassificationModule(
+        net,
+        data.num_classes,
+        variant.optimizer,
+        Standardize(data.mean, data.std),
+        penalties=penalties,
+        augment=augment,
+        max_norm=variant.max_norm,
+        schedule=variant.schedule,
+    )

@@ -15,8 +15,10 @@ from dl_lab.training.regularizers import (
     EarlyStoppingConfig,
     parse_regularizer,
 )
+from dl_lab.training.schedules import ScheduleConfig
+from dl_lab.training.tasks import TASKS
 
-__all__ = ["EarlyStoppingConfig", "PenaltySpec", "TrainerConfig", "VariantSpec"]
+__all__ = ["EarlyStoppingConfig", "PenaltySpec", "ScheduleConfig", "TrainerConfig", "VariantSpec"]
 
 
 class TrainerConfig(StrictModel):
@@ -44,6 +46,10 @@ class TrainerConfig(StrictModel):
         None, ge=1, description="torch CPU threads during fit (None: torch's default)"
     )
 
+    def override(self, **changes: Any) -> TrainerConfig:
+        """A copy with ``changes``, validated as YAML would be (an unknown key fails)."""
+        return type(self).model_validate({**self.model_dump(), **changes})
+
 
 class PenaltySpec(StrictModel):
     """A loss penalty on the weights: ``l1``, ``l2`` or ``elastic_net`` with strength lambda."""
@@ -62,11 +68,15 @@ class VariantSpec(StrictModel):
     which may also be set directly. ``regularizer`` is the label runs are tagged with: left
     out (or ``none``), it names what the variant actually applies, e.g. ``l2+dropout``.
     ``max_epochs`` and ``early_stopping`` override the trainer's for this variant.
+    ``task`` names the task module (``training.tasks``); ``schedule`` the learning-rate
+    schedule (``training.schedules``), constant unless set.
     """
 
     architecture: Registered(ARCHITECTURES)
+    task: Registered(TASKS) = "classification"
     model: dict[str, Any] = {}
     optimizer: OptimizerConfig = OptimizerConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
     regularizer: str = "none"
     regularizers: dict[str, dict[str, Any]] = {}
     penalty: PenaltySpec | None = None
@@ -126,8 +136,8 @@ class VariantSpec(StrictModel):
         if self.max_epochs is not None:
             update["max_epochs"] = self.max_epochs
         if self.early_stopping is not None:
-            update["early_stopping"] = self.early_stopping
-        return base.model_copy(update=update)
+            update["early_stopping"] = self.early_stopping.model_dump()
+        return base.override(**update)
 
 
 def applied_label(spec: dict[str, Any]) -> str:

@@ -76,6 +76,11 @@ class TensorDataModule(pl.LightningDataModule):
         self.seed = seed
         self.updates_per_step = updates_per_step  # mini-batches per Lightning training step
 
+    @property
+    def updates_per_epoch(self) -> int:
+        """Optimizer updates (mini-batches) in one epoch of the training split."""
+        return -(-len(self.data["train"]) // self.batch_size)
+
     def setup(self, stage: str | None = None) -> None:
         trainer = self.trainer
         if trainer is not None and trainer.strategy.root_device.type == "cuda":

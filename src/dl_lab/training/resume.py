@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from dl_lab.data.bundle import ModelInput
+
 log = logging.getLogger(__name__)
 
 LAST = "last.ckpt"
@@ -48,7 +50,7 @@ _TRAINER_FREE = frozenset(
 _VARIANT_FREE = frozenset({"max_epochs", "early_stopping"})
 
 
-def resume_key(params: dict[str, Any], model_input: dict[str, Any]) -> str:
+def resume_key(params: dict[str, Any], data: ModelInput) -> str:
     """A short hex name for the training ``params`` describe on this training data.
 
     ``params`` is what the fit logs: ``{"variant": ..., "trainer": ..., "seed": ...}`` and,
@@ -60,7 +62,7 @@ def resume_key(params: dict[str, Any], model_input: dict[str, Any]) -> str:
     digest = hashlib.blake2b(digest_size=6)
     digest.update(json.dumps(described, sort_keys=True, default=str).encode())
     for name in ("x_train", "y_train", "x_val", "y_val"):
-        array = np.ascontiguousarray(model_input[name].detach().cpu().numpy())
+        array = np.ascontiguousarray(getattr(data, name).detach().cpu().numpy())
         digest.update(f"{name}{array.dtype}{array.shape}".encode())
         digest.update(array)
     return digest.hexdigest()
@@ -79,13 +81,13 @@ def completed_epochs(checkpoint: Path) -> int | None:
 def prepare(
     run_dir: Path,
     params: dict[str, Any],
-    model_input: dict[str, Any],
+    data: ModelInput,
     max_epochs: int,
     resume: bool,
 ) -> tuple[Path, int]:
     """This fit's checkpoint folder, and the epochs it continues from (0: a fresh start).
 
-    The folder is ``run_dir / resume_key(params, model_input)``.
+    The folder is ``run_dir / resume_key(params, data)``.
 
     A ``last.ckpt`` of this configuration is resumed when it is readable and leaves epochs
     to train; otherwise the folder is cleared and the fit starts over, with the reason
@@ -94,7 +96,7 @@ def prepare(
     again, and so do ones still in their first epoch (another process may be running them).
     The folder gets ``config.json``: the parameters its checkpoints belong to.
     """
-    folder = run_dir / resume_key(params, model_input)
+    folder = run_dir / resume_key(params, data)
     last = folder / LAST
     done = 0
     if resume and last.is_file():

@@ -1,0 +1,87 @@
+"""The one trainer factory: every Lightning ``Trainer`` of the project is built here.
+
+``build_trainer(cfg, ...)`` takes the pipeline's ``TrainerConfig`` (devices, precision,
+strategy, epochs, early stopping) and what the call adds: a logger, callbacks, a
+checkpoint folder, whether there is a validation loop. Per-call changes to the config
+itself go through ``TrainerConfig.override`` first, so they are validated like YAML.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import lightning.pytorch as pl
+from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+
+from dl_lab.training import resume
+from dl_lab.training.callbacks import NonFiniteLossGuard
+from dl_lab.training.config import TrainerConfig
+
+# Metrics are logged per epoch only, so Lightning's per-step logging interval is moot.
+warnings.filterwarnings("ignore", message=".*smaller than the logging interval")
+# A fit's checkpoint folder is its own (see training.resume): what is in it is expected.
+warnings.filterwarnings("ignore", message="Checkpoint directory .* exists and is not empty")
+
+
+def monitor_mode(monitor: str) -> str:
+    """``min`` for a loss, ``max`` for anything else (accuracy)."""
+    return "min" if monitor.endswith("loss") else "max"
+
+
+def build_trainer(
+    cfg: TrainerConfig,
+    *,
+    logger: Any = False,
+    callbacks: Sequence[pl.Callback] = (),
+    checkpoint_dir: Path | None = None,
+    validate: bool = True,
+    devices: int | str | None = None,
+) -> pl.Trainer:
+    """A Trainer for ``cfg``: the given callbacks, the NaN guard, early stopping (when
+    enabled and there is a validation loop), best/last checkpoints into ``checkpoint_dir``
+    (none without one), epoch-level logging only, no progress bar.
+
+    ``devices`` overrides ``cfg.devices`` for work that must stay on one device (a test pass).
+    """
+    chosen: list[pl.Callback] = [*callbacks, NonFiniteLossGuard()]
+    stopping = cfg.early_stopping
+    if validate and stopping.enabled:
+        chosen.append(
+            EarlyStopping(
+                stopping.monitor,
+                patience=stopping.patience,
+                min_delta=stopping.min_delta,
+                mode=monitor_mode(stopping.monitor),
+            )
+        )
+    if checkpoint_dir is not None:
+        chosen.append(
+            ModelCheckpoint(
+                dirpath=checkpoint_dir,
+                filename=resume.BEST,
+                monitor=stopping.monitor if validate else None,
+                mode=monitor_mode(stopping.monitor),
+                save_top_k=1,
+                save_last=True,
+            )
+        )
+    return pl.Trainer(
+        max_epochs=cfg.max_epochs,
+        accelerator=cfg.accelerator,
+        devices=cfg.devices if devices is None else devices,
+        strategy=cfg.strategy,
+        num_nodes=cfg.num_nodes,
+        precision=cfg.precision,
+        deterministic=cfg.deterministic,
+        logger=logger,
+        callbacks=chosen,
+        enable_checkpointing=checkpoint_dir is not None,
+        limit_val_batches=None if validate else 0,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        log_every_n_steps=10**9,  # epoch-level metrics only: no per-step logging work
+        num_sanity_val_steps=0,
+    )
