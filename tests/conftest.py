@@ -1,4 +1,5 @@
-"""Shared fixtures: a throw-away copy of the project to run `kedro run --env test` in."""
+"""Shared fixtures: a throw-away copy of the project to run `kedro run --env test` in, an
+in-memory runner for pipeline slices, a scratch MLflow store, and small synthetic data."""
 
 from __future__ import annotations
 
@@ -7,16 +8,76 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import mlflow
 import pytest
 import torch
+from kedro.config import OmegaConfigLoader
+from kedro.io import DataCatalog, MemoryDataset
+from kedro.pipeline import Pipeline
+from kedro.runner import SequentialRunner
+from kedro.validation.parameter_validator import ParameterValidator
 from mlflow.tracking import MlflowClient
 
+from dl_lab.settings import CONFIG_LOADER_ARGS
 from dl_lab.training.loops import Splits
 
 ROOT = Path(__file__).resolve().parents[1]
 KEDRO = Path(sys.executable).with_name("kedro")
+
+
+def project_parameters(
+    env: str = "test", overrides: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The project's parameters as ``kedro run --env <env>`` reads them, plus ``overrides``
+    (nested dicts, merged key by key)."""
+    args = {**CONFIG_LOADER_ARGS, "default_run_env": env}
+    loader = OmegaConfigLoader(str(ROOT / "conf"), **args)
+    return _merged(loader["parameters"], overrides or {})
+
+
+def _merged(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merged(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _lookup(params: dict[str, Any], dotted: str) -> Any:
+    value: Any = params
+    for part in dotted.split("."):
+        value = value[part]
+    return value
+
+
+def _run_slice(
+    pipeline: Pipeline,
+    inputs: dict[str, Any],
+    env: str = "test",
+    params: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Run ``pipeline`` on an in-memory catalog; return the data of every output it leaves.
+
+    ``inputs`` are its free datasets (``MemoryDataset``s); its ``params:`` inputs come from
+    conf/base + conf/<env> (and ``params`` overrides), validated against the nodes' type
+    hints exactly as ``kedro run`` does. Nothing is read from or written to disk.
+    """
+    validated = ParameterValidator({"slice": pipeline}).validate_raw_params(
+        project_parameters(env, params)
+    )
+    catalog = DataCatalog({name: MemoryDataset(value) for name, value in inputs.items()})
+    for name in pipeline.inputs():
+        if name.startswith("params:"):
+            catalog[name] = _lookup(validated, name.removeprefix("params:"))
+    missing = pipeline.inputs() - set(catalog.keys())
+    if missing:
+        raise ValueError(f"run_slice: give the pipeline's free inputs {sorted(missing)}")
+    outputs = SequentialRunner().run(pipeline, catalog)
+    return {name: dataset.load() for name, dataset in outputs.items()}
 
 
 class KedroProject:
@@ -130,3 +191,15 @@ def toy_splits() -> Splits:
     x, y = toy_images(256, seed=0)
     x_val, y_val = toy_images(128, seed=1)
     return Splits(x, y, x_val, y_val)
+
+
+@pytest.fixture
+def run_slice():
+    """``run_slice(pipeline, inputs, env="test", params=None) -> outputs`` (see ``_run_slice``)."""
+    return _run_slice
+
+
+@pytest.fixture
+def parameters():
+    """``parameters(env="test", overrides=None)``: the project's parameters for ``env``."""
+    return project_parameters

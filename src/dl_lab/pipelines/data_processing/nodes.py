@@ -6,13 +6,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import torch
 from matplotlib.figure import Figure
 
 from dl_lab.data.augmentation import AugmentationSpec
-from dl_lab.data.preprocess import channel_stats
+from dl_lab.data.bundle import ModelInput, bundle_images
 from dl_lab.data.sources import ImageSet, load_images
-from dl_lab.data.splits import SPLITS, auto_ratios, fingerprint, split_stratified
+from dl_lab.data.splits import SPLITS, auto_ratios, split_stratified
 from dl_lab.pipelines.data_processing.params import IngestParams, SplitParams
 from dl_lab.reporting.plots import plot_class_balance
 
@@ -36,26 +35,19 @@ def _indices(split_indices: pd.DataFrame) -> dict[str, np.ndarray]:
 
 def preprocess_images(
     images: ImageSet, split_indices: pd.DataFrame, seed: int
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Scale to [0, 1]; standardization statistics from the training split only."""
-    indices = _indices(split_indices)
-    scaled = images.images / images.pixel_max  # (N, C, H, W) in [0, 1]
-    mean, std = channel_stats(scaled[indices["train"]])
-    bundle: dict[str, Any] = {"mean": torch.from_numpy(mean), "std": torch.from_numpy(std)}
-    for split, idx in indices.items():
-        bundle[f"x_{split}"] = torch.from_numpy(np.ascontiguousarray(scaled[idx], dtype=np.float32))
-        bundle[f"y_{split}"] = torch.from_numpy(images.labels[idx])
+) -> tuple[ModelInput, dict[str, Any]]:
+    """Scale to [0, 1] and cut into splits (statistics from the training split only)."""
+    bundle = bundle_images(images, _indices(split_indices))
     manifest = {
-        "dataset": images.name,
-        "fingerprint": fingerprint(images.images, images.labels, indices),
+        "dataset": bundle.dataset,
+        "fingerprint": bundle.fingerprint,
         "seed": seed,
-        "classes": images.classes,
-        "shape": list(images.images.shape[1:]),
-        "sizes": {s: int(len(i)) for s, i in indices.items()},
-        "mean": mean.tolist(),
-        "std": std.tolist(),
+        "classes": bundle.classes,
+        "shape": list(bundle.sample_shape),
+        "sizes": {split: len(bundle.split(split)[1]) for split in SPLITS},
+        "mean": bundle.mean.tolist(),
+        "std": bundle.std.tolist(),
     }
-    bundle.update(classes=images.classes, dataset=images.name, fingerprint=manifest["fingerprint"])
     return bundle, manifest
 
 

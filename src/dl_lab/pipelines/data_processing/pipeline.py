@@ -1,48 +1,40 @@
-"""Wiring of the data_processing pipeline."""
+"""Wiring of the data_processing pipeline: ingest -> split -> bundle -> report balance."""
 
-from kedro.pipeline import Node, Pipeline
+from kedro.pipeline import Pipeline
 
-from dl_lab.pipelines.data_processing.nodes import (
-    build_augmentation_spec,
-    ingest_images,
-    preprocess_images,
-    report_class_balance,
-    split_data,
-)
+from dl_lab.pipelines._kit import node, param
+from dl_lab.pipelines.data_processing import nodes as n
+
+SEED = param("seed")
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
-            Node(
-                ingest_images,
-                ["params:data_processing.ingest", "params:seed"],
+            node(
+                n.ingest_images,
+                {"params": param("data_processing.ingest"), "seed": SEED},
                 "raw_images",
-                name="ingest_images",
             ),
-            Node(
-                split_data,
-                ["raw_images", "params:data_processing.split", "params:seed"],
+            node(
+                n.split_data,
+                {"images": "raw_images", "params": param("data_processing.split"), "seed": SEED},
                 "split_indices",
-                name="split_data",
             ),
-            Node(
-                preprocess_images,
-                ["raw_images", "split_indices", "params:seed"],
+            node(
+                n.preprocess_images,
+                {"images": "raw_images", "split_indices": "split_indices", "seed": SEED},
                 ["model_input", "data_manifest"],
-                name="preprocess_images",
             ),
-            Node(
-                report_class_balance,
-                ["raw_images", "split_indices"],
+            node(
+                n.report_class_balance,
+                {"images": "raw_images", "split_indices": "split_indices"},
                 ["class_balance", "class_balance_plot", "class_balance_max_deviation"],
-                name="report_class_balance",
             ),
-            Node(
-                build_augmentation_spec,
-                "params:data_processing.augmentation",
+            node(
+                n.build_augmentation_spec,
+                {"params": param("data_processing.augmentation")},
                 "augmentation_spec",
-                name="build_augmentation_spec",
             ),
         ]
     )
