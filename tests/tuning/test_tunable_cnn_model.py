@@ -52,7 +52,7 @@ def test_too_many_pooling_blocks_is_refused():
 
 
 def test_unknown_activation_lists_the_allowed_ones():
-    with pytest.raises(UnknownNameError, match="elu, leaky_relu, relu"):
+    with pytest.raises(UnknownNameError, match="available: elu, gelu, leaky_relu"):
         build_model(
-            "tunable_cnn", in_channels=1, num_classes=10, image_size=(28, 28), activation="tanh"
+            "tunable_cnn", in_channels=1, num_classes=10, image_size=(28, 28), activation="swish"
         )

@@ -12,30 +12,12 @@ et al. (2015) for the ReLU family, LeCun normal for SELU (Klambauer et al., 2017
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import pandas as pd
 import torch
 from torch import nn
 
-from dl_lab.registry import Registry
-
-ACTIVATIONS: Registry[nn.Module] = Registry("activation")
-
-_FACTORIES: dict[str, Callable[[], nn.Module]] = {
-    "sigmoid": nn.Sigmoid,
-    "tanh": nn.Tanh,
-    "relu": nn.ReLU,
-    "leaky_relu": lambda: nn.LeakyReLU(0.01),
-    "prelu": lambda: nn.PReLU(init=0.25),
-    "elu": nn.ELU,
-    "selu": nn.SELU,
-    "gelu": nn.GELU,
-    "silu": nn.SiLU,
-}
-for _name, _factory in _FACTORIES.items():
-    ACTIVATIONS.register(_name)(_factory)
+from dl_lab.models.activations import ACTIVATIONS, build_activation
 
 RANGES = {
     "sigmoid": "(0, 1)",
@@ -61,11 +43,6 @@ INIT_FOR = {
     "silu": "he",
     "selu": "lecun",
 }
-
-
-def build_activation(name: str) -> nn.Module:
-    """A fresh module for the activation ``name``."""
-    return ACTIVATIONS.build(name)
 
 
 def activation_curves(names: list[str], low: float = -5.0, high: float = 5.0) -> pd.DataFrame:

@@ -2,7 +2,9 @@
 
 Every builder takes ``in_channels``, ``num_classes`` and ``image_size`` (plus its own
 options) and returns an ``nn.Module`` mapping (B, C, H, W) to (B, num_classes) logits.
-Registered: mlp, lenet5, cnn, alexnet, zfnet, vgg, googlenet, resnet.
+Registered: mlp, lenet5, cnn, alexnet, zfnet, vgg, googlenet, resnet, tunable_cnn.
+``NETWORKS`` holds the other networks (diagnostic probes, RL agents' networks), and
+``ACTIVATIONS`` the activation functions every network builds from.
 """
 
 from dl_lab.models import (  # noqa: F401  (registration)
@@ -14,8 +16,10 @@ from dl_lab.models import (  # noqa: F401  (registration)
     tunable_cnn,
     vgg,
 )
+from dl_lab.models.activations import ACTIVATIONS, build_activation
 from dl_lab.models.registry import (
     ARCHITECTURES,
+    NETWORKS,
     build_model,
     check_model_options,
     model_defaults,
@@ -24,7 +28,10 @@ from dl_lab.models.registry import (
 from dl_lab.models.summary import activation_memory_bytes, count_parameters, flops_per_sample
 
 __all__ = [
+    "ACTIVATIONS",
     "ARCHITECTURES",
+    "NETWORKS",
+    "build_activation",
     "activation_memory_bytes",
     "build_model",
     "check_model_options",

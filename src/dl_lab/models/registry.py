@@ -10,6 +10,9 @@ from torch import nn
 from dl_lab.registry import Registry
 
 ARCHITECTURES: Registry[nn.Module] = Registry("architecture")
+# Networks that are not image classifiers (the diagnostics' probes, RL agents' networks):
+# each builder takes its own arguments.
+NETWORKS: Registry[nn.Module] = Registry("network")
 
 INPUT_ARGUMENTS = ("in_channels", "num_classes", "image_size")
 

@@ -10,13 +10,8 @@ from __future__ import annotations
 
 from torch import nn
 
+from dl_lab.models.activations import ACTIVATIONS
 from dl_lab.models.registry import ARCHITECTURES
-from dl_lab.registry import Registry
-
-ACTIVATIONS: Registry[nn.Module] = Registry("activation")
-ACTIVATIONS.register("relu")(nn.ReLU)
-ACTIVATIONS.register("leaky_relu")(lambda: nn.LeakyReLU(0.01))  # Maas et al. 2013's slope
-ACTIVATIONS.register("elu")(nn.ELU)  # Clevert et al. 2016
 
 
 def conv_block(in_channels: int, out_channels: int, activation: str) -> nn.Sequential:

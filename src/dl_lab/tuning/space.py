@@ -14,7 +14,7 @@ from typing import Any
 import optuna
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from dl_lab.models.tunable_cnn import ACTIVATIONS
+from dl_lab.models.activations import ACTIVATIONS
 from dl_lab.registry import Registry, UnknownNameError
 from dl_lab.training.config import PenaltySpec, VariantSpec
 from dl_lab.training.optimizers import OPTIMIZERS, OptimizerConfig
