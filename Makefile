@@ -10,7 +10,7 @@ export DO_NOT_TRACK := 1
 export MPLBACKEND := Agg
 export PYTHONWARNINGS := ignore::UserWarning:omegaconf,ignore::DeprecationWarning
 
-.PHONY: install run test lint format mlflow-ui viz optuna-dashboard retrain bench clean
+.PHONY: install run test test-fast lint format mlflow-ui viz optuna-dashboard retrain bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -29,6 +29,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/pytest
+
+# Day-to-day: everything but the end-to-end `kedro run` tests (marked slow). CI runs `make test`.
+test-fast: $(STAMP)
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/pytest -m "not slow"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench

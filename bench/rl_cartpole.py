@@ -26,6 +26,7 @@ import yaml
 
 from dl_lab.rl.agents import make_config, result_policy, train_agent
 from dl_lab.rl.common import evaluate, no_log
+from dl_lab.rl.config import Budget, DQNStudy
 from dl_lab.rl.envs import EnvFactory
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,8 +35,9 @@ PARAMETERS = ROOT / "conf" / "base" / "parameters_rl.yml"
 
 def parse_args() -> argparse.Namespace:
     parameters = yaml.safe_load(PARAMETERS.read_text())
+    budget, study = Budget(**parameters["rl_budget"]), DQNStudy(**parameters["rl"]["dqn"])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=parameters["rl_budget"]["seeds"])
+    parser.add_argument("--seeds", type=int, nargs="+", default=budget.seeds)
     parser.add_argument("--variant", default="dqn", help="a variant of rl.dqn in parameters_rl.yml")
     parser.add_argument("--max-steps", type=int, default=50_000)
     parser.add_argument("--eval-every", type=int, default=1_000)
@@ -43,11 +45,10 @@ def parse_args() -> argparse.Namespace:
         "--out", type=Path, default=ROOT / "data/08_reporting/rl/bench_cartpole.csv"
     )
     args = parser.parse_args()
-    study = parameters["rl"]["dqn"]
-    if args.variant not in study["variants"]:
-        parser.error(f"--variant {args.variant!r}; allowed: {', '.join(study['variants'])}")
-    args.options = {**study["agent"], **study["variants"][args.variant]}
-    args.fresh_seed = parameters["rl_budget"]["eval_seed"]
+    if args.variant not in study.variants:
+        parser.error(f"--variant {args.variant!r}; allowed: {', '.join(study.variants)}")
+    args.options = {**study.agent, **study.variants[args.variant]}
+    args.fresh_seed = budget.eval_seed
     return args
 
 

@@ -27,9 +27,12 @@ import pandas as pd
 import torch
 import yaml
 
+from dl_lab.data.bundle import ModelInput
+from dl_lab.datasets import ModelInputDataset
 from dl_lab.errors import NonFiniteLossError
 from dl_lab.tuning.config import TuningConfig
 from dl_lab.tuning.objective import make_objective
+from dl_lab.tuning.runs import study_identity
 from dl_lab.tuning.study import open_study, optimize
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,18 +62,18 @@ def study_config(pruner: str, args: argparse.Namespace, folder: Path) -> TuningC
         "url": f"sqlite:///{folder}/optuna_{pruner}.db",
         "heartbeat_interval": None,
     }
-    shipped["trial"].update(max_epochs=args.epochs, train_subset=args.subset, accelerator="cpu")
+    shipped["trial"].update(max_epochs=args.epochs, train_subset=args.subset)
+    shipped["trainer"]["accelerator"] = "cpu"
     return TuningConfig(**shipped)
 
 
 def run_one(
-    pruner: str, seed: int, model_input: dict, args: argparse.Namespace, folder: Path
+    pruner: str, seed: int, model_input: ModelInput, args: argparse.Namespace, folder: Path
 ) -> dict:
     cfg = study_config(pruner, args, folder / f"seed{seed}")
     study = open_study(cfg, seed)
-    objective = make_objective(
-        model_input, cfg.search_space, cfg.trial, cfg.study_name, seed, {"bench": "pruning"}
-    )
+    identity = study_identity("bench", cfg, model_input, seed, bench="pruning")
+    objective = make_objective(model_input, cfg, identity)
     started = time.perf_counter()
     optimize(study, objective, cfg.n_trials, catch=(NonFiniteLossError,))
     states = pd.Series([t.state.name for t in study.trials]).value_counts()
@@ -131,7 +134,7 @@ def main() -> None:
         raise SystemExit(f"{MODEL_INPUT} is missing: run `kedro run --pipelines data_processing`")
     if "none" not in args.pruners:
         raise SystemExit("--pruners must include `none`: every figure is relative to it")
-    model_input = torch.load(MODEL_INPUT, weights_only=True)
+    model_input = ModelInputDataset(str(MODEL_INPUT)).load()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

@@ -168,8 +168,13 @@ def tracked(tmp_path: Path, migrated_store: Path):
     store = tmp_path / "mlflow.db"
     shutil.copy(migrated_store, store)
     mlflow.set_tracking_uri(f"sqlite:///{store}")
-    experiment = mlflow.set_experiment("unit")
-    yield MlflowClient(), experiment.experiment_id
+    client = MlflowClient()
+    # Artifacts beside the store, not in the working directory's ./mlruns.
+    experiment_id = client.create_experiment(
+        "unit", artifact_location=(tmp_path / "mlruns").as_uri()
+    )
+    mlflow.set_experiment(experiment_id=experiment_id)
+    yield client, experiment_id
     mlflow.set_tracking_uri(None)
 
 

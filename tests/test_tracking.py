@@ -7,6 +7,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from dl_lab import tracking
+from dl_lab.data.synthetic import synthetic_bundle
 
 
 @pytest.fixture
@@ -45,3 +46,42 @@ def test_with_a_zero_interval_every_call_is_written_at_once(run_id):
     logger = tracking.lightning_logger(run_id, flush_every_s=0)
     logger.log_metrics({"val_acc": 0.25}, step=1)
     assert _history(run_id, "val_acc") == [(1, 0.25)]
+
+
+def test_a_pipelines_runs_go_to_its_experiment_whatever_the_command(tracked, tmp_path):
+    client, _ = tracked
+    default = client.create_experiment(
+        "dl-lab/default", artifact_location=(tmp_path / "a").as_uri()
+    )
+    data = synthetic_bundle()
+    identity = tracking.RunIdentity("vision", "baseline", "lenet5", 42).for_data(data)
+    with mlflow.start_run(experiment_id=default) as parent:
+        with tracking.identified_run(identity, {"lr": 0.1}) as run_id:
+            pass
+    run = client.get_run(run_id)
+    vision = client.get_experiment_by_name("dl-lab/vision")
+    assert run.info.experiment_id == vision.experiment_id != default
+    assert run.info.run_name == "baseline__lenet5__seed42"
+    assert (
+        run.data.tags["mlflow.parentRunId"] == run.data.tags["kedro_run_id"] == parent.info.run_id
+    )
+    assert vision.tags["mlflow.experimentKind"] == "custom_model_development"
+    (dataset,) = run.inputs.dataset_inputs
+    assert dataset.dataset.name == data.dataset and dataset.dataset.digest == data.fingerprint
+    assert '"train_size": 96' in dataset.dataset.source
+
+
+def test_outside_a_kedro_run_a_run_stays_in_the_active_experiment(tracked):
+    client, experiment_id = tracked
+    with tracking.identified_run(tracking.RunIdentity("rl", "dqn", "double", 1), {}) as run_id:
+        pass
+    assert client.get_run(run_id).info.experiment_id == experiment_id
+
+
+def test_a_run_inside_a_training_run_stays_beside_it(tracked):
+    client, experiment_id = tracked
+    with tracking.identified_run(tracking.RunIdentity("tuning", "s", "study", 1), {}) as study:
+        with tracking.identified_run(tracking.RunIdentity("tuning", "s", "trial0", 1), {}) as trial:
+            pass
+    assert client.get_run(trial).info.experiment_id == experiment_id
+    assert client.get_run(trial).data.tags["mlflow.parentRunId"] == study

@@ -200,3 +200,38 @@ class ImageBatchDataset(AbstractDataset[None, dict[str, Any]]):
 
     def _describe(self) -> dict[str, Any]:
         return {"path": str(self._path)}
+
+
+class FolderDataset(AbstractDataset[None, dict[str, Any]]):
+    """Read-only: every file under a folder whose name ends with one of ``suffixes``, as
+    ``{relative path: load function}`` (a function returning the file's bytes).
+
+    A folder that does not exist yet is empty, not an error: the report reads whatever
+    the pipelines that have run wrote, and nothing else.
+    """
+
+    def __init__(
+        self, path: str, suffixes: list[str] | None = None, metadata: dict | None = None
+    ) -> None:
+        self._path = PurePosixPath(path)
+        self._suffixes = tuple(suffixes or ())
+        self.metadata = metadata
+
+    def load(self) -> dict[str, Any]:
+        root = Path(self._path)
+        if not root.is_dir():
+            return {}
+        found = {}
+        for file in sorted(root.rglob("*")):
+            if file.is_file() and (not self._suffixes or file.name.endswith(self._suffixes)):
+                found[file.relative_to(root).as_posix()] = file.read_bytes
+        return found
+
+    def save(self, data: None) -> None:
+        raise DatasetError(f"{self._path} is read-only here: the pipelines write its files")
+
+    def _exists(self) -> bool:
+        return True
+
+    def _describe(self) -> dict[str, Any]:
+        return {"path": str(self._path), "suffixes": self._suffixes}

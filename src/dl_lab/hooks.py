@@ -37,6 +37,7 @@ class ExperimentPerPipelineHook:
         config.tracking.experiment.name = tracking.experiment_name(run_params.get("pipeline_names"))
         # kedro-mlflow's own routine: create or restore, then make it the active experiment.
         config._set_experiment()
+        tracking.mark_training_experiment(config.tracking.experiment._experiment.experiment_id)
 
 
 class RunTagsHook:

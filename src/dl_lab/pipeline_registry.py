@@ -5,8 +5,11 @@ from pathlib import Path
 from kedro.framework.project import find_pipelines
 from kedro.pipeline import Pipeline
 
+from dl_lab.pipelines.reporting import pipeline as reporting
+
 # Run on demand (they act on the model registry), not part of the quick tour.
 NOT_IN_DEFAULT = ("retraining", "inference")
+REPORT = "reporting"
 
 
 def available_pipelines() -> list[str]:
@@ -27,7 +30,10 @@ def register_pipelines() -> dict[str, Pipeline]:
         raise ValueError(
             f"{err} There is no such pipeline; available: {', '.join(available_pipelines())}"
         ) from None
-    pipelines["__default__"] = sum(
-        (p for name, p in sorted(pipelines.items()) if name not in NOT_IN_DEFAULT), Pipeline([])
-    )
+    tour = [p for name, p in sorted(pipelines.items()) if name not in (*NOT_IN_DEFAULT, REPORT)]
+    experiments = sum(tour, Pipeline([]))
+    # The report reads the findings files the others write: in the tour it waits for them.
+    upstream = sorted(name for name in experiments.all_outputs() if name.endswith("_findings"))
+    report = reporting.create_pipeline(after=upstream) if REPORT in pipelines else Pipeline([])
+    pipelines["__default__"] = experiments + report
     return pipelines

@@ -54,6 +54,7 @@ class RunIdentity:
     dataset: str | None = None
     data_fingerprint: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    split_sizes: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -64,8 +65,12 @@ class RunIdentity:
         return replace(self, extra={**self.extra, **extra})
 
     def for_data(self, data: Any) -> RunIdentity:
-        """The identity with the data set and fingerprint of ``data`` (a ``ModelInput``)."""
-        return replace(self, dataset=data.dataset, data_fingerprint=data.fingerprint)
+        """The identity with the data set, fingerprint and split sizes of ``data`` (a
+        ``ModelInput``): they are logged as the run's MLflow dataset input."""
+        sizes = {name: len(y) for name, (_, y) in data.splits().items()}
+        return replace(
+            self, dataset=data.dataset, data_fingerprint=data.fingerprint, split_sizes=sizes
+        )
 
     def tags(self) -> dict[str, str]:
         """Every tag of the run, as strings; unset fields are left out."""
@@ -149,27 +154,82 @@ def set_tags(tags: Mapping[str, Any]) -> None:
 
 @contextmanager
 def identified_run(identity: RunIdentity, params: Mapping[str, Any]) -> Iterator[str]:
-    """``child_run`` named and tagged by ``identity``."""
+    """``child_run`` named and tagged by ``identity``, with its data as a dataset input."""
     with child_run(identity.name, identity.tags(), params) as run_id:
+        if identity.dataset and identity.data_fingerprint:
+            log_dataset_input(identity.dataset, identity.data_fingerprint, identity.split_sizes)
         yield run_id
+
+
+TRAINING_EXPERIMENT_KIND = "custom_model_development"  # the UI opens such experiments on runs
+
+
+def mark_training_experiment(experiment_id: str) -> None:
+    """Tag an experiment as model training, so the MLflow UI opens it on its runs (not on
+    the GenAI overview of traces and token usage)."""
+    MlflowClient().set_experiment_tag(
+        experiment_id, "mlflow.experimentKind", TRAINING_EXPERIMENT_KIND
+    )
+
+
+def log_dataset_input(name: str, fingerprint: str, split_sizes: Mapping[str, int]) -> None:
+    """Log the data of the active run as an MLflow dataset input: its name, its fingerprint
+    as the digest and the split sizes, so the UI's Datasets column tells runs apart."""
+    from mlflow.data.code_dataset_source import CodeDatasetSource
+    from mlflow.data.meta_dataset import MetaDataset
+
+    source = CodeDatasetSource(
+        {"fingerprint": fingerprint, **{f"{k}_size": v for k, v in split_sizes.items()}}
+    )
+    mlflow.log_input(MetaDataset(source, name=name, digest=fingerprint[:36]), context="training")
 
 
 @contextmanager
 def child_run(run_name: str, tags: Mapping[str, Any], params: Mapping[str, Any]) -> Iterator[str]:
     """A run nested under the active ``kedro run`` parent (or a top-level run without one).
 
-    Yields the run id. An exception inside marks the run FAILED with the reason as a tag.
+    Under a ``kedro run``, a run tagged ``pipeline`` goes into that pipeline's experiment
+    (``dl-lab/vision``) whatever the command, so a plain ``kedro run`` and
+    ``kedro run --pipelines vision`` put vision's runs side by side; the run keeps its link to
+    the ``kedro run`` (MLflow's parent tag and ``kedro_run_id``). Yields the run id. An
+    exception inside marks the run FAILED with the reason as a tag.
     """
     parent = mlflow.active_run()
+    experiment_id = _experiment_for(parent, tags.get("pipeline"))
     run = mlflow.start_run(
         run_name=run_name,
         nested=parent is not None,
-        experiment_id=parent.info.experiment_id if parent else None,
+        experiment_id=experiment_id,
+        tags={"kedro_run_id": parent.info.run_id} if parent else None,
     )
     with _ends_active_run():
         mlflow.set_tags({k: str(v) for k, v in tags.items()})
         mlflow.log_params(flatten(params))
         yield run.info.run_id
+
+
+def _experiment_for(parent: Any, pipeline: str | None) -> str | None:
+    """The experiment of a child run: under a ``kedro run``, its pipeline's (created like the
+    parent's); under another tracked run (a study's trials), the parent's; None (the active
+    experiment) without a parent."""
+    if parent is None:
+        return None
+    client = MlflowClient()
+    if not pipeline or client.get_run(parent.info.run_id).data.tags.get("pipeline"):
+        return parent.info.experiment_id  # a run inside a training run (a study's trial) stays
+    home = client.get_experiment(parent.info.experiment_id)
+    name = experiment_name([str(pipeline)])
+    if home.name == name:
+        return home.experiment_id
+    found = client.get_experiment_by_name(name)
+    if found is None:
+        experiment_id = client.create_experiment(name, artifact_location=home.artifact_location)
+    else:
+        experiment_id = found.experiment_id
+        if found.lifecycle_stage == "deleted":
+            client.restore_experiment(experiment_id)
+    mark_training_experiment(experiment_id)
+    return experiment_id
 
 
 @contextmanager
@@ -285,7 +345,8 @@ def _reusable_run(run_id: str | None) -> bool:
     except mlflow.exceptions.MlflowException:
         return False
     active = mlflow.active_run()
-    same_experiment = active is None or active.info.experiment_id == run.info.experiment_id
+    home = _experiment_for(active, run.data.tags.get("pipeline"))
+    same_experiment = active is None or home == run.info.experiment_id
     return run.info.lifecycle_stage == "active" and same_experiment
 
 
@@ -401,3 +462,55 @@ def log_torch_model(
             pip_requirements=requirements or pinned_requirements(),
         )
     return info.model_uri
+
+
+def finished_runs(tags: Mapping[str, str], prefix: str = PROJECT) -> list[dict[str, Any]]:
+    """The latest FINISHED run of each run name whose tags match ``tags``, in every
+    experiment named ``<prefix>/...``: ``{run_id, name, experiment_id, tags, params, metrics}``.
+
+    A study run again (another ``kedro run``) keeps its old runs in MLflow; the report
+    compares the newest of each.
+    """
+    client = MlflowClient()
+    experiments = [
+        e.experiment_id for e in client.search_experiments() if e.name.startswith(prefix)
+    ]
+    if not experiments:
+        return []
+    condition = " and ".join(f"tags.{key} = '{value}'" for key, value in tags.items())
+    runs = client.search_runs(
+        experiments,
+        filter_string=" and ".join(filter(None, [condition, "attributes.status = 'FINISHED'"])),
+        order_by=["attributes.start_time DESC"],
+        max_results=5000,
+    )
+    latest: dict[str, dict[str, Any]] = {}
+    for run in runs:
+        name = run.info.run_name
+        if name not in latest:
+            latest[name] = {
+                "run_id": run.info.run_id,
+                "name": name,
+                "experiment_id": run.info.experiment_id,
+                "tags": dict(run.data.tags),
+                "params": dict(run.data.params),
+                "metrics": dict(run.data.metrics),
+            }
+    return sorted(latest.values(), key=lambda run: run["name"])
+
+
+def metric_history(run_id: str, key: str) -> list[tuple[int, float]]:
+    """``(step, value)`` of every logged value of ``key`` in ``run_id``, by step."""
+    history = MlflowClient().get_metric_history(run_id, key)
+    return sorted((int(m.step), float(m.value)) for m in history)
+
+
+def experiments_of(run_ids: list[str]) -> dict[str, str]:
+    """The experiment id of each run that exists in this store (others are left out)."""
+    client, found = MlflowClient(), {}
+    for run_id in run_ids:
+        try:
+            found[run_id] = client.get_run(run_id).info.experiment_id
+        except mlflow.exceptions.MlflowException:
+            continue
+    return found

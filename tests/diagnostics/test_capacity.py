@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.tree import DecisionTreeClassifier
 
+from dl_lab.data.synthetic import synthetic_bundle
 from dl_lab.diagnostics.classical import (
     CLASSIFIERS,
     compare_classical_deep,
@@ -16,7 +16,7 @@ from dl_lab.diagnostics.classical import (
 )
 from dl_lab.diagnostics.complexity import capacity_sweep, depth_bias_variance, mlp_factory
 from dl_lab.evaluation.fit import FitThresholds
-from dl_lab.training.loops import LoopConfig, Splits
+from dl_lab.training.loops import LoopConfig
 
 
 def test_capacity_sweep_rows(toy_splits):
@@ -51,12 +51,10 @@ def test_stored_numbers():
     assert stored_numbers(tree) == 2 * 1 + 2 * 3  # one split, two leaves of 3 class values
 
 
-def test_classical_vs_deep_table(toy_splits):
-    x28 = torch.nn.functional.interpolate(toy_splits.x_train, size=28)
-    v28 = torch.nn.functional.interpolate(toy_splits.x_eval, size=28)
-    pixels = Splits(x28, toy_splits.y_train, v28, toy_splits.y_eval)
+def test_classical_vs_deep_table():
+    data = synthetic_bundle(sizes=(256, 16, 128), classes=4, shape=(1, 28, 28))
     table = compare_classical_deep(
-        pixels, lambda x: x, [40, None], ["logistic_regression", "knn"], ["pixels", "hog"],
+        data, [40, None], ["logistic_regression", "knn"], ["pixels", "hog"],
         {"mlp": ("mlp", {"depth": 1, "width": 8})}, LoopConfig(epochs=1), min_updates=2, seed=0,
     )  # fmt: skip
     assert len(table) == 2 * (2 * 2 + 1)
@@ -68,6 +66,5 @@ def test_classical_vs_deep_table(toy_splits):
     top = table[table["train_size"] == 40]["test_acc"].max()
     assert max(summary.loc[40, "best_classical_acc"], summary.loc[40, "best_deep_acc"]) == top
     with pytest.raises(KeyError, match="available"):
-        compare_classical_deep(pixels, lambda x: x, [40], ["xgboost"], ["pixels"], {},
-                               LoopConfig(), 1, 0)  # fmt: skip
+        compare_classical_deep(data, [40], ["xgboost"], ["pixels"], {}, LoopConfig(), 1, 0)
     assert "random_forest" in CLASSIFIERS

@@ -6,8 +6,9 @@ import pytest
 import torch
 
 from dl_lab.diagnostics.cnn import first_layer_views, pooling_invariance, relu_sparsity, shift
-from dl_lab.diagnostics.networks import NORMS, SmallCNN
 from dl_lab.evaluation.fit import FitThresholds
+from dl_lab.models import NETWORKS
+from dl_lab.models.probes import NORMS, SmallCNN
 from dl_lab.training.loops import LoopConfig
 
 
@@ -22,8 +23,14 @@ def test_shift_moves_pixels_and_fills_background():
 @pytest.mark.parametrize("downsample", ["max", "avg", "stride", "none"])
 @pytest.mark.parametrize("size", [28, 32])
 def test_small_cnn_geometry(downsample, size):
-    net = SmallCNN(1, 10, size, (4, 8), downsample=downsample)
+    net = NETWORKS.build("small_cnn", image_size=size, channels=(4, 8), downsample=downsample)
+    assert isinstance(net, SmallCNN)
     assert net(torch.zeros(2, 1, size, size)).shape == (2, 10)
+
+
+def test_small_cnn_refuses_images_its_pools_would_erase():
+    with pytest.raises(ValueError, match="too small"):
+        SmallCNN(1, 10, 4, (4, 4, 4), downsample="max")
 
 
 def test_lrn_matches_alexnet_on_the_course_example():

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from dl_lab.fundamentals.gradient_descent import linear_gd_steps, lr_sweep
-from dl_lab.fundamentals.optimizers import Adam, build_optimizer
+from dl_lab.fundamentals.optimizers import Adam, Momentum, build_optimizer
 from dl_lab.fundamentals.surfaces import build_surface, descend
 from dl_lab.registry import UnknownNameError
 
@@ -142,5 +142,7 @@ def test_bad_optimizer_and_surface_arguments_raise():
         build_optimizer("gd", lr=0.0)
     with pytest.raises(ValueError, match=r"momentum must lie in \[0, 1\)"):
         build_optimizer("nesterov", lr=0.1, momentum=1.0)
+    with pytest.raises(ValueError, match="Nesterov momentum needs zero dampening"):
+        Momentum(lr=0.1, momentum=0.9, nesterov=True, dampening=0.5)
     with pytest.raises(ValueError, match="w0 must have 2 entries for rosenbrock, got 3"):
         descend(build_surface("rosenbrock"), Adam(), [0.0, 0.0, 0.0], 10)

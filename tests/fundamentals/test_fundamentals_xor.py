@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import yaml
 
+from dl_lab.fundamentals.config import XorParams
 from dl_lab.fundamentals.mlp import MLP, ActivationLayer, Dense, build_mlp, single_linear_map
 from dl_lab.fundamentals.xor import (
     COURSE_B1,
@@ -17,7 +18,6 @@ from dl_lab.fundamentals.xor import (
     course_xor_network,
     train_xor_seeds,
 )
-from dl_lab.pipelines.fundamentals.params import XorParams
 
 BASE = Path(__file__).resolve().parents[2] / "conf" / "base" / "parameters_fundamentals.yml"
 

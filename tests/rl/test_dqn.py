@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 import torch
 
+from dl_lab.models.agents import QNetwork
 from dl_lab.rl import GRIDWORLD_ID
 from dl_lab.rl.common import MetricRecorder
-from dl_lab.rl.dqn import DQNConfig, QNetwork, ReplayBuffer, td_target, train, update_target
+from dl_lab.rl.dqn import DQNConfig, ReplayBuffer, td_target, train, update_target
 from dl_lab.rl.envs import EnvFactory
 
 SMALL = dict(

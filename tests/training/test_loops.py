@@ -9,8 +9,10 @@ import pytest
 import torch
 from torch import nn
 
+from dl_lab.data.bundle import stratified_indices
+from dl_lab.data.synthetic import synthetic_bundle
 from dl_lab.evaluation.fit import diagnose_fit
-from dl_lab.training.loops import LoopConfig, stratified_subset, train_classifier
+from dl_lab.training.loops import LoopConfig, prepare_splits, train_classifier
 
 
 def small_mlp(seed: int = 0) -> nn.Module:
@@ -63,9 +65,18 @@ def test_bad_config_is_named():
         LoopConfig(epochs=0)
 
 
-def test_stratified_subset():
-    labels = np.repeat(np.arange(10), 50)
-    keep = stratified_subset(labels, 100, seed=0)
-    assert len(keep) == 100 and np.bincount(labels[keep]).tolist() == [10] * 10
-    with pytest.raises(ValueError, match=r"subset size must be in \[1, 500\]"):
-        stratified_subset(labels, 600, seed=0)
+def test_prepare_splits_subsets_and_standardizes_the_bundle():
+    data = synthetic_bundle(sizes=(120, 30, 45), classes=3)
+    splits = prepare_splits(data, 60, seed=0)
+    assert np.bincount(splits.y_train.numpy()).tolist() == [20, 20, 20]  # stratified
+    keep = torch.from_numpy(stratified_indices(data.y_train.numpy(), 60, 0))
+    assert torch.equal(splits.x_train, data.standardize(data.x_train[keep]))
+    assert torch.equal(splits.x_eval, data.standardize(data.x_val))
+    assert torch.equal(splits.y_eval, data.y_val)
+    assert splits.x_train.mean().abs() < 0.2  # standardized with the training statistics
+    raw = prepare_splits(data, None, seed=0, eval_split="test", standardize=False)
+    assert torch.equal(raw.x_train, data.x_train) and torch.equal(raw.x_eval, data.x_test)
+    with pytest.raises(ValueError, match="eval_split must be 'val' or 'test'"):
+        prepare_splits(data, None, seed=0, eval_split="train")
+    with pytest.raises(ValueError, match=r"subset size must be in \[1, 120\]"):
+        prepare_splits(data, 200, seed=0)

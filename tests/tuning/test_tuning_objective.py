@@ -6,42 +6,45 @@ import optuna
 import pytest
 import torch
 
+from dl_lab.data.synthetic import synthetic_bundle
 from dl_lab.errors import Terminated
 from dl_lab.training.callbacks import HistoryCallback
-from dl_lab.tuning.config import TrialConfig
-from dl_lab.tuning.objective import make_objective, trial_splits
-from dl_lab.tuning.space import SearchSpace
+from dl_lab.training.config import TrainerConfig
+from dl_lab.training.fit import train
+from dl_lab.tuning import objective as objective_module
+from dl_lab.tuning.config import FinalConfig, TrialConfig, TuningConfig
+from dl_lab.tuning.objective import make_objective
+from dl_lab.tuning.runs import study_identity
 from dl_lab.tuning.study import INTERRUPTED
 
-SPACE = SearchSpace(
-    lr={"low": 1e-3, "high": 2e-3},
-    batch_size=[32],
-    optimizer=["adam"],
-    conv_layers=[1],
-    filters=[4],
-    dense_units=[8],
-    dropout={"low": 0.0, "high": 0.1},
-    l2={"low": 0.0, "high": 1e-5},
-    activation=["relu"],
-)
+SPACE = {
+    "lr": {"low": 1e-3, "high": 2e-3},
+    "batch_size": [32],
+    "optimizer": ["adam"],
+    "conv_layers": [1],
+    "filters": [4],
+    "dense_units": [8],
+    "dropout": {"low": 0.0, "high": 0.1},
+    "l2": {"low": 0.0, "high": 1e-5},
+    "activation": ["relu"],
+}
+DATA = synthetic_bundle(sizes=(60, 60, 60), classes=3)
 
 
-def tiny_input(n: int = 60) -> dict:
-    generator = torch.Generator().manual_seed(0)
-    labels = torch.arange(n) % 3
-    images = torch.rand(n, 1, 8, 8, generator=generator) * 0.3
-    images[:, :, labels * 2, :] += 0.7  # a learnable stripe per class
-    bundle = {"mean": torch.tensor([0.3]), "std": torch.tensor([0.3]), "classes": ["a", "b", "c"]}
-    for split in ("train", "val", "test"):
-        bundle[f"x_{split}"], bundle[f"y_{split}"] = images.clamp(0, 1), labels
-    return bundle
+def objective(epochs: int, subset: int | None = None):
+    cfg = TuningConfig(
+        study_name="unit",
+        n_trials=1,
+        search_space=SPACE,
+        trainer={"accelerator": "cpu"},
+        trial={"max_epochs": epochs, "train_subset": subset},
+    )
+    return make_objective(DATA, cfg, study_identity("unit", cfg, DATA, seed=1))
 
 
 def run_trials(pruner: optuna.pruners.BasePruner, epochs: int) -> optuna.Study:
     study = optuna.create_study(direction="maximize", pruner=pruner)
-    cfg = TrialConfig(max_epochs=epochs, train_subset=None, accelerator="cpu")
-    objective = make_objective(tiny_input(), SPACE, cfg, "unit", seed=1, tags={"study": "unit"})
-    study.optimize(objective, n_trials=1)
+    study.optimize(objective(epochs), n_trials=1)
     return study
 
 
@@ -56,6 +59,15 @@ def test_complete_trial_reports_every_epoch(tracked):
     assert run.info.status == "FINISHED" and run.data.tags["trial_state"] == "COMPLETE"
     assert run.info.run_name == "unit__trial000"
     assert run.data.params["trial.optimizer"] == "adam"
+    tags = run.data.tags
+    assert (tags["pipeline"], tags["study"], tags["variant"], tags["seed"]) == (
+        "unit",
+        "unit",
+        "trial000",
+        "1",
+    )
+    assert tags["trial_number"] == "0" and tags["architecture"] == "tunable_cnn"
+    assert tags["data_fingerprint"] == DATA.fingerprint and tags["sampler"] == "tpe"
     history = client.get_metric_history(run.info.run_id, "intermediate_value")
     assert [m.step for m in history] == [1, 2, 3]
     assert len(client.get_metric_history(run.info.run_id, "val_acc")) == 3
@@ -73,12 +85,38 @@ def test_pruned_trial_stops_early_and_is_not_a_failure(tracked):
     assert run.data.metrics["epochs_run"] == 1
 
 
-def test_trial_splits_take_a_stratified_subset():
-    bundle = tiny_input(60)
-    splits = trial_splits(bundle, subset=30, seed=0)
-    _, y = splits["train"]
-    assert len(y) == 30 and torch.bincount(y).tolist() == [10, 10, 10]
-    assert splits["val"][0] is bundle["x_val"]
+def test_a_trial_trains_on_a_stratified_subset_and_never_sees_test(tracked, monkeypatch):
+    seen = {}
+
+    def recording(module, splits, cfg, seed, **kwargs):
+        seen.update(splits=splits, cfg=cfg)
+        return train(module, splits, cfg, seed, **kwargs)
+
+    monkeypatch.setattr(objective_module, "train", recording)
+    study = optuna.create_study(direction="maximize", pruner=optuna.pruners.NopPruner())
+    study.optimize(objective(epochs=1, subset=30), n_trials=1)
+    assert set(seen["splits"]) == {"train", "val"}
+    _, y = seen["splits"]["train"]
+    assert torch.bincount(y).tolist() == [10, 10, 10]
+    assert seen["splits"]["val"][0] is DATA.x_val
+    assert (seen["cfg"].max_epochs, seen["cfg"].batch_size, seen["cfg"].accelerator) == (
+        1,
+        32,
+        "cpu",
+    )
+
+
+def test_trial_and_final_are_overrides_of_the_trainer():
+    base = TrainerConfig(
+        max_epochs=50, batch_size=7, precision="bf16-mixed", updates_per_step=2, num_threads=1
+    )
+    trial = TrialConfig(max_epochs=3).trainer_config(base, batch_size=64)
+    assert (trial.max_epochs, trial.batch_size, trial.resume) == (3, 64, False)
+    assert not trial.early_stopping.enabled  # the pruner stops trials
+    assert (trial.precision, trial.updates_per_step, trial.num_threads) == ("bf16-mixed", 2, 1)
+    final = FinalConfig().trainer_config(base, best_epoch=4, batch_size=128)
+    assert (final.max_epochs, final.batch_size, final.early_stopping.enabled) == (4, 128, False)
+    assert FinalConfig(epochs=9).trainer_config(base, best_epoch=4, batch_size=1).max_epochs == 9
 
 
 def test_a_trial_stopped_by_sigterm_is_marked_for_a_rerun(tracked, monkeypatch):
@@ -90,10 +128,8 @@ def test_a_trial_stopped_by_sigterm_is_marked_for_a_rerun(tracked, monkeypatch):
 
     monkeypatch.setattr(HistoryCallback, "on_train_epoch_start", terminated_in_epoch_2)
     study = optuna.create_study(direction="maximize")
-    cfg = TrialConfig(max_epochs=3, train_subset=None, accelerator="cpu")
-    objective = make_objective(tiny_input(), SPACE, cfg, "unit", seed=1, tags={"study": "unit"})
     with pytest.raises(Terminated):
-        study.optimize(objective, n_trials=1)
+        study.optimize(objective(epochs=3), n_trials=1)
     (trial,) = study.trials
     assert trial.state == optuna.trial.TrialState.FAIL
     assert trial.user_attrs[INTERRUPTED] is True  # open_study queues it again

@@ -27,12 +27,16 @@ def config(**overrides) -> TuningConfig:
 
 
 def test_shipped_parameters_validate():
+    from dl_lab.findings.tuning import TuningParams
     from dl_lab.pipelines._kit import base_parameters
 
-    cfg = TuningConfig(**base_parameters("tuning"))
+    cfg = TuningParams(**base_parameters("tuning")).study()  # the block less its findings
     assert cfg.sampler.name == "tpe" and cfg.pruner.name == "median"
     assert cfg.storage.url == "sqlite:///data/06_models/optuna.db"
     assert set(cfg.search_space.optimizer) == {"adam", "sgd_momentum", "rmsprop"}
+    trial = cfg.trial.trainer_config(cfg.trainer, batch_size=64)  # what the trials train with
+    assert (trial.devices, trial.precision, trial.deterministic) == (1, "32-true", True)
+    assert trial.updates_per_step == 8 and trial.num_threads is None
 
 
 def test_unknown_optimizer_names_key_value_and_allowed():

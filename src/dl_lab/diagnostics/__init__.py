@@ -1,1 +1,1 @@
-"""Analysis: fit diagnosis, bias-variance, gradient flow, conv arithmetic and statistics."""
+"""Diagnostics: fit diagnosis, bias-variance, gradient flow, conv arithmetic, CNN sweeps."""

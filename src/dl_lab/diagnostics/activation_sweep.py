@@ -13,8 +13,8 @@ import pandas as pd
 import torch
 
 from dl_lab.diagnostics.activations import INIT_FOR, first_epoch_reaching, layer_statistics
-from dl_lab.diagnostics.networks import DeepMLP, initialize
 from dl_lab.evaluation.fit import FitThresholds, diagnose_fit
+from dl_lab.models.probes import DeepMLP, initialize
 from dl_lab.training.loops import LoopConfig, Splits, train_classifier
 
 

@@ -29,9 +29,10 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 
+from dl_lab.data.bundle import ModelInput
 from dl_lab.models import build_model, count_parameters
 from dl_lab.registry import Registry
-from dl_lab.training.loops import LoopConfig, Splits, evaluate, stratified_subset, train_classifier
+from dl_lab.training.loops import LoopConfig, Splits, evaluate, prepare_splits, train_classifier
 
 CLASSIFIERS: Registry[ClassifierMixin] = Registry("classifier")
 CLASSIFIERS.register("logistic_regression")(lambda seed: LogisticRegression(max_iter=300))
@@ -109,12 +110,6 @@ def epochs_for(size: int, batch_size: int, epochs: int, min_updates: int) -> int
     return max(epochs, math.ceil(min_updates / per_epoch))
 
 
-def subset(splits: Splits, size: int | None, seed: int) -> Splits:
-    """A stratified training subset of ``size`` (None: all; the evaluation split unchanged)."""
-    keep = torch.from_numpy(stratified_subset(splits.y_train.numpy(), size, seed))
-    return Splits(splits.x_train[keep], splits.y_train[keep], splits.x_eval, splits.y_eval)
-
-
 def _feature_sets(pixels: Splits, names: list[str]) -> dict[str, dict[str, np.ndarray]]:
     from dl_lab.diagnostics.hog import hog_features
 
@@ -131,8 +126,7 @@ def _feature_sets(pixels: Splits, names: list[str]) -> dict[str, dict[str, np.nd
 
 
 def compare_classical_deep(
-    pixels: Splits,
-    standardize: Callable[[torch.Tensor], torch.Tensor],
+    data: ModelInput,
     sizes: list[int | None],
     classical: list[str],
     features: list[str],
@@ -143,27 +137,25 @@ def compare_classical_deep(
 ) -> pd.DataFrame:
     """One row per (training size, model, features): accuracy, times, size.
 
-    ``pixels`` holds images in [0, 1] (what the classical models see); the deep models see
-    ``standardize(images)``. ``sizes`` may hold None for the whole training split.
-    ``deep`` maps a display name to (registered architecture, options); ``pixels.x_eval``
-    is the held-out evaluation split (the test split here: nothing is tuned on it).
+    Each size is a stratified subset of ``data``'s training split, scored on its test
+    split (nothing is tuned on it). The classical models see the images in [0, 1], the
+    deep ones the standardized images. ``sizes`` may hold None for the whole training
+    split; ``deep`` maps a display name to (registered architecture, options).
     """
     for name in classical:
         CLASSIFIERS.check(name)
     rows = []
     for requested in sizes:
-        part = subset(pixels, requested, seed)
+        part = prepare_splits(data, requested, seed, eval_split="test", standardize=False)
         size = len(part.y_train)
         labels = {"train": part.y_train.numpy(), "test": part.y_eval.numpy()}
-        for feature, data in _feature_sets(part, features).items():
+        for feature, columns in _feature_sets(part, features).items():
             for name in classical:
-                row = fit_classical(name, data, labels, seed)
+                row = fit_classical(name, columns, labels, seed)
                 rows.append({"train_size": size, "model": name, "features": feature, **row})
         epochs = epochs_for(size, cfg.batch_size, cfg.epochs, min_updates)
         deep_cfg = LoopConfig(**{**cfg.__dict__, "epochs": epochs})
-        scaled = Splits(
-            standardize(part.x_train), part.y_train, standardize(part.x_eval), part.y_eval
-        )
+        scaled = prepare_splits(data, requested, seed, eval_split="test")
         for name, (architecture, options) in deep.items():
             row = fit_deep(architecture, scaled, deep_cfg, seed, options)
             rows.append({"train_size": size, "model": name, "features": "learned",

@@ -18,9 +18,9 @@ import torch
 from torch import nn
 
 from dl_lab.diagnostics.bias_variance import zero_one_decomposition
-from dl_lab.diagnostics.networks import SmallCNN
 from dl_lab.evaluation.fit import FitThresholds, diagnose_fit
 from dl_lab.models import build_model, count_parameters, flops_per_sample
+from dl_lab.models.probes import DeepMLP, SmallCNN
 from dl_lab.training.loops import LoopConfig, Splits, evaluate, train_classifier
 
 ModelFactory = Callable[[], nn.Module]
@@ -33,6 +33,14 @@ def mlp_factory(splits: Splits, depth: int, width: int) -> ModelFactory:
         "mlp", in_channels=channels, num_classes=splits.num_classes,
         image_size=(height, width_px), depth=depth, width=width,
     )  # fmt: skip
+
+
+def deep_mlp_factory(
+    splits: Splits, depth: int, width: int, activation: str = "relu"
+) -> ModelFactory:
+    """A ``DeepMLP`` (``depth`` hidden layers of ``activation``) for these splits."""
+    features = int(np.prod(splits.x_train.shape[1:]))
+    return lambda: DeepMLP(features, splits.num_classes, depth, width, activation)
 
 
 def cnn_factory(splits: Splits, channels: tuple[int, ...], **options: Any) -> ModelFactory:

@@ -5,21 +5,26 @@ value beats the best so far by more than ``min_delta``; otherwise a wait counter
 training stops once it reaches ``patience``. With best-weight restoration the weights of
 the best epoch are kept (Lightning: a ``ModelCheckpoint`` on the same monitor).
 
-``lightning_early_stopping`` runs a real ``Trainer`` whose validation loss follows a
-script, so the comparison checks Lightning's behaviour rather than our reading of it.
+``lightning_early_stopping`` runs a real ``Trainer`` (from the project's one trainer
+factory: its ``EarlyStopping`` and best-epoch ``ModelCheckpoint``) whose validation loss
+follows a script, so the comparison checks Lightning's behaviour rather than our reading
+of it.
 """
 
 from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import lightning.pytorch as pl
 import pandas as pd
 import torch
-from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from torch.utils.data import DataLoader, TensorDataset
+
+from dl_lab.training.config import EarlyStoppingConfig, TrainerConfig
+from dl_lab.training.trainer import build_trainer
 
 Mode = Literal["min", "max"]
 
@@ -111,17 +116,14 @@ def lightning_early_stopping(
     _check(values, patience, min_delta, "min")
     module = _ScriptedModule(list(values))
     loader = DataLoader(TensorDataset(torch.zeros(1, 1)), batch_size=1)
+    stopping = EarlyStoppingConfig(monitor="val_loss", patience=patience, min_delta=min_delta)
+    cfg = TrainerConfig(
+        max_epochs=len(values), accelerator="cpu", devices=1, early_stopping=stopping
+    )
     with tempfile.TemporaryDirectory() as folder:
-        checkpoint = ModelCheckpoint(dirpath=folder, monitor="val_loss", mode="min")
-        trainer = pl.Trainer(
-            max_epochs=len(values),
-            callbacks=[EarlyStopping("val_loss", patience=patience, min_delta=min_delta),
-                       checkpoint],
-            logger=False, enable_progress_bar=False, enable_model_summary=False,
-            num_sanity_val_steps=0, accelerator="cpu", devices=1,
-        )  # fmt: skip
+        trainer = build_trainer(cfg, checkpoint_dir=Path(folder))
         trainer.fit(module, loader, loader)
-        state = torch.load(checkpoint.best_model_path, weights_only=True)
+        state = torch.load(trainer.checkpoint_callback.best_model_path, weights_only=True)
     return {
         "stop_epoch": int(trainer.current_epoch),  # epochs completed
         "best_epoch": int(state["epoch"]) + 1,  # the checkpoint stores the 0-based epoch

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from dl_lab.diagnostics.activations import ACTIVATIONS
-from dl_lab.diagnostics.networks import INITS, DeepMLP, initialize
+from dl_lab.models.probes import INITS, DeepMLP, initialize
 from dl_lab.training.loops import Splits, evaluate
 
 VANISHING, EXPLODING = 1e-2, 1e2
@@ -145,3 +145,29 @@ def gradient_flow(
         summaries.append(_summary(case, frame, losses, val_acc))
         curves.append(pd.DataFrame({"case": case.name, "step": range(len(losses)), "loss": losses}))
     return pd.concat(norms, ignore_index=True), pd.DataFrame(summaries), pd.concat(curves)
+
+
+def cure_questions(summary: pd.DataFrame, baseline: str, cures: list[str]) -> pd.DataFrame:
+    """Does ``baseline`` vanish, and does each of ``cures`` cure it? Answered from the
+    ``gradient_flow`` summary, one question a row."""
+    by_case = summary.set_index("case")
+    ratio = by_case.loc[baseline, "first_last_ratio_init"]
+    rows = [
+        {"question": f"is {baseline}'s first-layer gradient >= 100x smaller than its last's?",
+         "answer": "yes" if ratio <= VANISHING else "no",
+         "evidence": f"first/last = {ratio:.3g} at the first update"},
+    ]  # fmt: skip
+    for cure in cures:
+        if cure not in by_case.index:
+            raise ValueError(
+                f"cure {cure!r} is not a gradient-flow case; cases: {list(by_case.index)}"
+            )
+        case = by_case.loc[cure]
+        healthy = case["verdict_init"] == "healthy" and case["verdict_training"] == "healthy"
+        rows.append(
+            {"question": f"does {cure} cure it?", "answer": "yes" if healthy else "no",
+             "evidence": f"first/last = {case['first_last_ratio_init']:.3g} at init, median "
+                         f"{case['first_last_ratio_median']:.3g} in training; "
+                         f"val_acc {case['val_acc']:.3f} vs {by_case.loc[baseline, 'val_acc']:.3f}"}
+        )  # fmt: skip
+    return pd.DataFrame(rows)

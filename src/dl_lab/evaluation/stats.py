@@ -45,6 +45,12 @@ class PairedComparison:
         return asdict(self)
 
 
+def mean_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float]:
+    """The t-interval of the mean of ``values`` (one value: the value itself, no spread)."""
+    values = np.asarray(values, dtype=float)
+    return _ci_of_mean(values, confidence) if len(values) > 1 else (values[0], values[0])
+
+
 def _ci_of_mean(diff: np.ndarray, confidence: float) -> tuple[float, float]:
     """t-interval of the mean of ``diff``."""
     n, mean = len(diff), float(diff.mean())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -73,12 +74,8 @@ _DEFINITIONS: dict[str, tuple[Callable[[Array], Array], Callable[[Array, Array],
 }
 
 
-def _register(name: str, forward: Callable, derivative: Callable) -> None:
-    ACTIVATIONS.register(name)(lambda: Activation(name, forward, derivative))
-
-
 for _name, (_forward, _derivative) in _DEFINITIONS.items():
-    _register(_name, _forward, _derivative)
+    ACTIVATIONS.register(_name)(partial(Activation, _name, _forward, _derivative))
 
 
 def get_activation(name: str) -> Activation:

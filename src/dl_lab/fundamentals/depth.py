@@ -18,6 +18,7 @@ import numpy as np
 from dl_lab.fundamentals.losses import get_loss
 from dl_lab.fundamentals.mlp import MLP, ActivationLayer, Dense, build_mlp, count_params
 from dl_lab.fundamentals.optimizers import Adam
+from dl_lab.fundamentals.seeds import seed_streams
 from dl_lab.fundamentals.training import Objective, fit
 
 Array = np.ndarray
@@ -98,9 +99,27 @@ class DepthRun:
     test_mse: float
     model: MLP
 
+    @property
+    def kind(self) -> str:
+        """``shallow`` (one hidden layer) or ``depth_<n>``."""
+        return "shallow" if self.depth == 1 else f"depth_{self.depth}"
+
     def predict(self, x: Array) -> Array:
         """The net's output at inputs ``x`` in [0, 1] (shape ``(n, 1)``)."""
         return self.model.forward(2 * np.asarray(x, dtype=float) - 1)
+
+    def summary(self) -> dict:
+        """One table row: kind, shape, parameter count, seed and both errors."""
+        return {
+            "kind": self.kind,
+            "depth": self.depth,
+            "budget": self.budget,
+            "sizes": str(self.sizes),
+            "n_params": self.n_params,
+            "seed_index": self.seed_index,
+            "train_mse": self.train_mse,
+            "test_mse": self.test_mse,
+        }
 
 
 def train_on_budget(
@@ -133,14 +152,40 @@ def budget_sweep(
     depths: list[int], budgets: list[int], k: int, n_seeds: int, seed: int, **train_kwargs
 ) -> list[DepthRun]:
     """``train_on_budget`` for every depth, budget and seed (streams from ``SeedSequence``)."""
-    runs = []
-    for depth in depths:
-        streams = np.random.SeedSequence([seed, depth]).spawn(n_seeds)
-        for budget in budgets:
-            runs += [
-                train_on_budget(
-                    depth, budget, k, np.random.default_rng(s), seed_index=i, **train_kwargs
-                )
-                for i, s in enumerate(streams)
-            ]
-    return runs
+    return [
+        train_on_budget(depth, budget, k, rng, seed_index=i, **train_kwargs)
+        for depth in depths
+        for budget in budgets  # every budget starts from the same streams of its depth
+        for i, rng in enumerate(seed_streams(seed, depth, n_seeds))
+    ]
+
+
+def best_per_depth(runs: list[DepthRun], budget: int) -> dict[int, DepthRun]:
+    """The run with the lowest test error of each depth at ``budget``, depths in run order."""
+    depths = dict.fromkeys(r.depth for r in runs)
+    return {
+        d: min((r for r in runs if r.depth == d and r.budget == budget), key=lambda r: r.test_mse)
+        for d in depths
+    }
+
+
+def exact_errors(k: int, resolution: int = 4097) -> list[dict]:
+    """MSE of the deep and shallow exact nets on ``resolution`` points, as summary rows."""
+    x = np.linspace(0, 1, resolution)[:, None]
+    rows = []
+    for kind, model in (
+        ("deep_exact", exact_deep_sawtooth(k)),
+        ("shallow_exact", exact_shallow_sawtooth(k)),
+    ):
+        mse = float(np.mean((model.forward(x) - sawtooth(x, k)) ** 2))
+        rows.append(
+            {
+                "kind": kind,
+                "budget": model.n_params,
+                "n_params": model.n_params,
+                "median_test_mse": mse,
+                "best_test_mse": mse,
+                "n_seeds": 0,
+            }
+        )
+    return rows

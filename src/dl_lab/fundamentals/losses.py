@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
 from dl_lab.fundamentals.activations import sigmoid
-from dl_lab.fundamentals.softmax import as_targets, cross_entropy, cross_entropy_grad
+from dl_lab.fundamentals.softmax import cross_entropy, cross_entropy_grad
 from dl_lab.registry import Registry
 
 Array = np.ndarray
@@ -75,16 +76,6 @@ def _bce_logits_grad(output: Array, target: Array) -> Array:
     return (sigmoid(z) - y) / z.size
 
 
-def _ce_targets(output: Array, target: Array) -> Array:
-    output = np.asarray(output, dtype=float)
-    if output.ndim != 2:
-        raise ValueError(f"cross_entropy needs logits of shape (n, k), got {output.shape}")
-    y = as_targets(target, output.shape[1])
-    if y.shape[0] != output.shape[0]:
-        raise ValueError(f"{output.shape[0]} rows of logits but {y.shape[0]} targets")
-    return y
-
-
 _DEFINITIONS = {
     # torch.nn.MSELoss(reduction="mean"): mean over every element
     "mse": (_mse, _mse_grad),
@@ -93,19 +84,12 @@ _DEFINITIONS = {
     # torch.nn.BCEWithLogitsLoss: sigmoid + binary cross-entropy on logits
     "binary_cross_entropy": (_bce_logits, _bce_logits_grad),
     # torch.nn.CrossEntropyLoss: softmax + categorical cross-entropy on logits
-    "cross_entropy": (
-        lambda out, t: cross_entropy(out, _ce_targets(out, t)),
-        lambda out, t: cross_entropy_grad(out, _ce_targets(out, t)),
-    ),
+    "cross_entropy": (cross_entropy, cross_entropy_grad),
 }
 
 
-def _register(name: str, value: Callable, gradient: Callable) -> None:
-    LOSSES.register(name)(lambda: Loss(name, value, gradient))
-
-
 for _name, (_value, _gradient) in _DEFINITIONS.items():
-    _register(_name, _value, _gradient)
+    LOSSES.register(_name)(partial(Loss, _name, _value, _gradient))
 
 
 def get_loss(name: str) -> Loss:

@@ -2,9 +2,9 @@
 
 Momentum (``momentum``, ``nesterov``) follows ``torch.optim.SGD``: ``v <- mu v + g``,
 ``w <- w - lr v``; this is the convention the pipeline reports. The course's 2.18 form is the
-exponential moving average ``v = beta v + (1 - beta) g`` (``momentum_ema``); from ``v = 0`` it
-is exactly PyTorch's momentum with ``lr`` scaled by ``(1 - beta)``, so for the same ``lr`` its
-steps are ten times shorter at ``beta = 0.9``.
+exponential moving average ``v = beta v + (1 - beta) g`` (``momentum_ema``: ``Momentum`` with
+``dampening = beta``); from ``v = 0`` it is exactly PyTorch's momentum with ``lr`` scaled by
+``(1 - beta)``, so for the same ``lr`` its steps are ten times shorter at ``beta = 0.9``.
 Nesterov uses PyTorch's form ``w <- w - lr (g + mu v)``, which is Sutskever et al. (2013)'s
 look-ahead update ``v = mu v - lr grad(w + mu v)`` rewritten at the look-ahead point.
 """
@@ -48,43 +48,32 @@ class GD:
 
 @dataclass
 class Momentum:
-    """Heavy-ball momentum (Polyak 1964) or Nesterov, in ``torch.optim.SGD``'s convention."""
+    """Heavy-ball momentum (Polyak 1964) or Nesterov, in ``torch.optim.SGD``'s convention.
+
+    ``v <- mu v + (1 - dampening) g`` from ``v = 0``, ``w <- w - lr v``; ``dampening = mu`` is
+    the course's 2.18 moving average (``momentum_ema``). PyTorch starts ``v`` at the first
+    gradient undamped, so the two agree only for zero dampening; Nesterov needs zero dampening.
+    """
 
     lr: float
     momentum: float = 0.9
     nesterov: bool = False
+    dampening: float = 0.0
     velocity: dict[str, Array] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         _check_positive("lr", self.lr)
         _check_unit("momentum", self.momentum)
+        _check_unit("dampening", self.dampening)
+        if self.nesterov and self.dampening:
+            raise ValueError("Nesterov momentum needs zero dampening")
 
     def step(self, params: Params, grads: Params) -> None:
         for name, w in params.items():
             g = grads[name]
-            v = self.momentum * self.velocity.get(name, 0.0) + g
+            v = self.momentum * self.velocity.get(name, 0.0) + (1.0 - self.dampening) * g
             self.velocity[name] = v
             w -= self.lr * (g + self.momentum * v if self.nesterov else v)
-
-
-@dataclass
-class EMAMomentum:
-    """The course's 2.18 form: ``v = beta v + (1 - beta) g`` from ``v = 0``, ``w -= lr v``."""
-
-    lr: float
-    momentum: float = 0.9
-    velocity: dict[str, Array] = field(default_factory=dict, repr=False)
-
-    def __post_init__(self) -> None:
-        _check_positive("lr", self.lr)
-        _check_unit("momentum", self.momentum)
-
-    def step(self, params: Params, grads: Params) -> None:
-        beta = self.momentum
-        for name, w in params.items():
-            v = beta * self.velocity.get(name, 0.0) + (1.0 - beta) * grads[name]
-            self.velocity[name] = v
-            w -= self.lr * v
 
 
 @dataclass
@@ -119,12 +108,14 @@ class Adam:
             w -= step_size * m / (np.sqrt(s) / root_correction + self.eps)
 
 
-Optimizer = GD | Momentum | EMAMomentum | Adam
+Optimizer = GD | Momentum | Adam
 
 OPTIMIZERS: Registry[Optimizer] = Registry("optimizer")
 OPTIMIZERS.register("gd")(GD)
 OPTIMIZERS.register("momentum")(lambda lr, momentum=0.9: Momentum(lr, momentum))
-OPTIMIZERS.register("momentum_ema")(EMAMomentum)
+OPTIMIZERS.register("momentum_ema")(
+    lambda lr, momentum=0.9: Momentum(lr, momentum, dampening=momentum)
+)
 OPTIMIZERS.register("nesterov")(lambda lr, momentum=0.9: Momentum(lr, momentum, nesterov=True))
 OPTIMIZERS.register("adam")(Adam)
 

@@ -64,21 +64,26 @@ def as_targets(targets: Array, n_classes: int) -> Array:
     return targets.astype(float)
 
 
-def cross_entropy(logits: Array, targets: Array, temperature: float = 1.0) -> float:
-    """Mean over the batch of ``-sum_i y_i log softmax(z / T)_i``; logits ``(n, k)``."""
+def _logits_and_targets(logits: Array, targets: Array) -> tuple[Array, Array]:
+    """Logits ``(n, k)`` as floats and their one-hot (or soft) targets ``(n, k)``."""
     logits = np.asarray(logits, dtype=float)
     if logits.ndim != 2:
         raise ValueError(f"logits must be (n, k), got shape {logits.shape}")
     y = as_targets(targets, logits.shape[1])
     if y.shape[0] != logits.shape[0]:
         raise ValueError(f"{logits.shape[0]} rows of logits but {y.shape[0]} targets")
+    return logits, y
+
+
+def cross_entropy(logits: Array, targets: Array, temperature: float = 1.0) -> float:
+    """Mean over the batch of ``-sum_i y_i log softmax(z / T)_i``; logits ``(n, k)``."""
+    logits, y = _logits_and_targets(logits, targets)
     return float(-(y * log_softmax(logits, temperature)).sum(axis=1).mean())
 
 
 def cross_entropy_grad(logits: Array, targets: Array) -> Array:
     """``d cross_entropy / d logits = (softmax(z) - y) / n`` (T = 1, mean over the batch)."""
-    logits = np.asarray(logits, dtype=float)
-    y = as_targets(targets, logits.shape[1])
+    logits, y = _logits_and_targets(logits, targets)
     return (softmax(logits) - y) / logits.shape[0]
 
 

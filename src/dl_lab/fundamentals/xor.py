@@ -17,6 +17,7 @@ from dl_lab.fundamentals.activations import sigmoid
 from dl_lab.fundamentals.losses import get_loss
 from dl_lab.fundamentals.mlp import MLP, ActivationLayer, Dense, build_mlp
 from dl_lab.fundamentals.optimizers import build_optimizer
+from dl_lab.fundamentals.seeds import seed_streams
 from dl_lab.fundamentals.training import Objective, fit
 
 Array = np.ndarray
@@ -102,10 +103,9 @@ def train_xor_seeds(hidden: int, n_seeds: int, seed: int, **kwargs) -> list[XorR
     """``n_seeds`` runs from independent streams of ``np.random.SeedSequence(seed)``."""
     if n_seeds < 1:
         raise ValueError(f"n_seeds must be >= 1, got {n_seeds}")
-    streams = np.random.SeedSequence([seed, hidden]).spawn(n_seeds)
     return [
-        train_xor(hidden, np.random.default_rng(s), seed_index=i, **kwargs)
-        for i, s in enumerate(streams)
+        train_xor(hidden, rng, seed_index=i, **kwargs)
+        for i, rng in enumerate(seed_streams(seed, hidden, n_seeds))
     ]
 
 

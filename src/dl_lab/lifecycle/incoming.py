@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from dl_lab.data.bundle import ModelInput
 from dl_lab.data.sources import ImageSet, check_finite
 
 
@@ -22,11 +23,11 @@ def _digests(images: np.ndarray) -> list[str]:
 
 
 def validate_incoming(
-    batch: dict[str, Any], model_input: dict[str, Any], pixel_max: float
+    batch: dict[str, Any], data: ModelInput, pixel_max: float
 ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """Scaled tensors ``{"x", "y"}`` of the new labelled images and a summary of them."""
     source = batch.get("path", "incoming")
-    shape = tuple(model_input["x_train"].shape[1:])
+    shape = data.sample_shape
     empty = {"x": torch.empty((0, *shape)), "y": torch.empty(0, dtype=torch.int64)}
     if batch["images"] is None:
         return empty, {"samples": 0, "files": 0, "path": source}
@@ -35,7 +36,7 @@ def validate_incoming(
             f"{source}: new training data needs labels; drop .npz files with `images` and "
             "`labels` arrays"
         )
-    classes = list(model_input["classes"])
+    classes = list(data.classes)
     images = ImageSet("incoming", batch["images"], batch["labels"], classes, pixel_max)
     check_finite(images.images, str(source))
     if images.images.shape[1:] != shape:
@@ -46,7 +47,7 @@ def validate_incoming(
     if images.images.min() < 0 or images.images.max() > pixel_max:
         raise ValueError(f"{source}: pixel values must lie in [0, {pixel_max}] (pixel_max)")
     x = torch.from_numpy(images.images / pixel_max).float()
-    leaked = set(_digests(x.numpy())) & set(_digests(model_input["x_test"].numpy()))
+    leaked = set(_digests(x.numpy())) & set(_digests(data.x_test.numpy()))
     if leaked:
         raise ValueError(f"{source}: {len(leaked)} images are copies of test-split images")
     summary = {
@@ -58,10 +59,8 @@ def validate_incoming(
     return {"x": x, "y": torch.from_numpy(images.labels)}, summary
 
 
-def with_incoming(model_input: dict[str, Any], incoming: dict[str, torch.Tensor]) -> dict[str, Any]:
-    """``model_input`` whose training split is extended by the new images (val/test unchanged)."""
-    return {
-        **model_input,
-        "x_train": torch.cat([model_input["x_train"], incoming["x"]]),
-        "y_train": torch.cat([model_input["y_train"], incoming["y"]]),
-    }
+def with_incoming(data: ModelInput, incoming: dict[str, torch.Tensor]) -> ModelInput:
+    """``data`` whose training split is extended by the new images (val/test unchanged)."""
+    return data.with_train(
+        torch.cat([data.x_train, incoming["x"]]), torch.cat([data.y_train, incoming["y"]])
+    )

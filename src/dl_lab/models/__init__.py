@@ -8,10 +8,12 @@ Registered: mlp, lenet5, cnn, alexnet, zfnet, vgg, googlenet, resnet, tunable_cn
 """
 
 from dl_lab.models import (  # noqa: F401  (registration)
+    agents,
     alexnet,
     googlenet,
     lenet,
     mlp,
+    probes,
     resnet,
     tunable_cnn,
     vgg,

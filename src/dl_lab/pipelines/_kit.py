@@ -54,7 +54,9 @@ def bound(func: Callable[..., Any], **constants: Any) -> Callable[..., Any]:
     """``func`` with ``constants`` bound; keeps its name, docstring and remaining signature.
 
     Kedro binds a node's inputs to the function's signature, so the bound names must be
-    gone from it (``functools.partial`` alone would keep them through ``__wrapped__``).
+    gone from it: ``__signature__`` says so (``inspect.signature`` stops there), while
+    ``__wrapped__`` stays, so ``typing.get_type_hints`` still resolves the annotations of a
+    module with ``from __future__ import annotations`` and Kedro validates typed parameters.
     """
     if not constants:
         return func
@@ -64,7 +66,6 @@ def bound(func: Callable[..., Any], **constants: Any) -> Callable[..., Any]:
     wrapper.__signature__ = signature.replace(
         parameters=[p for name, p in signature.parameters.items() if name not in constants]
     )
-    del wrapper.__wrapped__
     return wrapper
 
 

@@ -152,7 +152,7 @@ def plot_evaluations(table: pd.DataFrame, title: str, threshold: float | None = 
     return fig
 
 
-def plot_gradient_variance(table: pd.DataFrame) -> Figure:
+def plot_gradient_variance(table: pd.DataFrame, title: str) -> Figure:
     """Per-episode gradient variance of both estimators, and their ratio, against the update.
 
     Left: the trace of the covariance of the single-episode gradient estimate. Right: its
@@ -194,9 +194,7 @@ def plot_gradient_variance(table: pd.DataFrame) -> Figure:
     for ax in (left, right):
         ax.set_xlabel("policy update")
         ax.legend(fontsize=8)
-    fig.suptitle(
-        "REINFORCE on CartPole-v1: gradient variance of reward-to-go with and without V(s)"
-    )
+    fig.suptitle(title)
     return fig
 
 

@@ -1,9 +1,10 @@
 """Deep Q-network (Mnih et al. 2015) with Double (van Hasselt et al. 2016) and Dueling
 (Wang et al. 2016) options, for discrete-action gymnasium environments (question 4.14).
 
-Read top to bottom: config -> network -> replay buffer -> pure helpers -> ``train``.
-The TD target bootstraps unless the episode *terminated*; a time-limit *truncation*
-(CartPole's 500 steps) is not a terminal state, so its target still bootstraps.
+Read top to bottom: config -> replay buffer -> pure helpers -> ``train``; the network is
+``models.agents.QNetwork`` (``NETWORKS["q_network"]``). The TD target bootstraps unless the
+episode *terminated*; a time-limit *truncation* (CartPole's 500 steps) is not a terminal
+state, so its target still bootstraps.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
 from torch import nn
 
+from dl_lab.models import NETWORKS
+from dl_lab.models.agents import QNetwork
 from dl_lab.rl.common import EpisodeLog, EvalTracker, Logger, Policy, TrainResult, seed_everything
 from dl_lab.rl.envs import EnvFactory
 from dl_lab.rl.exploration import ExplorationConfig, make_chooser
@@ -76,29 +79,6 @@ class DQNConfig:
     """return the network of the best evaluation rather than the last one"""
     torch_threads: int = Field(1, ge=1)
     """torch CPU threads (one is fastest for small MLPs)"""
-
-
-class QNetwork(nn.Module):
-    """An MLP from observations to one value per action, optionally with dueling heads."""
-
-    def __init__(self, obs_dim: int, n_actions: int, hidden: tuple[int, ...], dueling: bool):
-        super().__init__()
-        layers: list[nn.Module] = []
-        width = obs_dim
-        for size in hidden:
-            layers += [nn.Linear(width, size), nn.ReLU()]
-            width = size
-        self.trunk = nn.Sequential(*layers)
-        self.dueling = dueling
-        self.advantage = nn.Linear(width, n_actions)
-        self.value = nn.Linear(width, 1) if dueling else None
-
-    def forward(self, obs: torch.Tensor) -> torch.Tensor:
-        features = self.trunk(obs)  # (B, hidden[-1])
-        advantage = self.advantage(features)  # (B, A)
-        if self.value is None:
-            return advantage
-        return self.value(features) + advantage - advantage.mean(dim=1, keepdim=True)
 
 
 class ReplayBuffer:
@@ -191,7 +171,13 @@ class _Learner:
 
 def build_network(config: DQNConfig, obs_dim: int, n_actions: int) -> QNetwork:
     """The online network described by ``config``."""
-    return QNetwork(obs_dim, n_actions, tuple(config.hidden_sizes), config.dueling)
+    return NETWORKS.build(
+        "q_network",
+        obs_dim=obs_dim,
+        n_actions=n_actions,
+        hidden=tuple(config.hidden_sizes),
+        dueling=config.dueling,
+    )
 
 
 def load_policy(config: DQNConfig, state: dict, obs_dim: int, n_actions: int) -> Policy:

@@ -19,6 +19,7 @@ from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
 from torch import nn
 
+from dl_lab.models import NETWORKS
 from dl_lab.rl.common import EpisodeLog, EvalTracker, Logger, Policy, TrainResult, seed_everything
 from dl_lab.rl.envs import EnvFactory
 
@@ -57,16 +58,6 @@ class ReinforceConfig:
     """mean evaluation return that counts as solved"""
     torch_threads: int = Field(1, ge=1)
     """torch CPU threads (one is fastest for small MLPs)"""
-
-
-def mlp(sizes: list[int]) -> nn.Sequential:
-    """Linear layers with tanh between them."""
-    layers: list[nn.Module] = []
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-        layers.append(nn.Linear(n_in, n_out))
-        if i < len(sizes) - 2:
-            layers.append(nn.Tanh())
-    return nn.Sequential(*layers)
 
 
 @dataclass_std
@@ -175,9 +166,11 @@ def greedy_policy(policy: nn.Module) -> Policy:
 def build_networks(
     config: ReinforceConfig, obs_dim: int, n_actions: int
 ) -> tuple[nn.Module, nn.Module]:
-    """The policy (logits) and the critic V."""
+    """The policy (logits) and the critic V: tanh MLPs (``NETWORKS["mlp_policy"]``)."""
     hidden = list(config.hidden_sizes)
-    return mlp([obs_dim, *hidden, n_actions]), mlp([obs_dim, *hidden, 1])
+    policy = NETWORKS.build("mlp_policy", sizes=[obs_dim, *hidden, n_actions], activation="tanh")
+    critic = NETWORKS.build("mlp_policy", sizes=[obs_dim, *hidden, 1], activation="tanh")
+    return policy, critic
 
 
 def load_policy(config: ReinforceConfig, state: dict, obs_dim: int, n_actions: int) -> Policy:

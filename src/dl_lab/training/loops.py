@@ -15,16 +15,14 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from sklearn.model_selection import train_test_split
 from torch import nn
 
 from dl_lab.config import check_registered
+from dl_lab.data.bundle import ModelInput
 from dl_lab.training.optimizers import OPTIMIZERS, OptimizerConfig, build_optimizer
 from dl_lab.training.schedules import SCHEDULES, build_schedule
 
@@ -45,28 +43,8 @@ class Splits:
         return int(max(self.y_train.max(), self.y_eval.max())) + 1
 
 
-def stratified_subset(labels: np.ndarray, size: int | None, seed: int) -> np.ndarray:
-    """Sorted indices of a class-stratified subset of ``size`` items (all when None)."""
-    n = len(labels)
-    if size is None or size == n:
-        return np.arange(n)
-    if not 1 <= size <= n:
-        raise ValueError(f"subset size must be in [1, {n}] (the split's size), got {size}")
-    classes = len(np.unique(labels))
-    stratify = labels if classes <= size <= n - classes else None
-    keep, _ = train_test_split(np.arange(n), train_size=size, stratify=stratify, random_state=seed)
-    return np.sort(keep)
-
-
-def standardizer(model_input: dict[str, Any]) -> Callable[[torch.Tensor], torch.Tensor]:
-    """``x -> (x - mean) / std`` per channel, with the training split's statistics."""
-    mean = model_input["mean"].reshape(1, -1, 1, 1)
-    std = model_input["std"].reshape(1, -1, 1, 1)
-    return lambda x: (x - mean) / std
-
-
 def prepare_splits(
-    model_input: dict[str, Any],
+    data: ModelInput,
     train_size: int | None,
     seed: int,
     eval_split: str = "val",
@@ -75,15 +53,10 @@ def prepare_splits(
     """A stratified training subset and the evaluation split, standardized by default."""
     if eval_split not in ("val", "test"):
         raise ValueError(f"eval_split must be 'val' or 'test', got {eval_split!r}")
-    scale = standardizer(model_input) if standardize else (lambda x: x)
-    y_train = model_input["y_train"]
-    keep = torch.from_numpy(stratified_subset(y_train.numpy(), train_size, seed))
-    return Splits(
-        scale(model_input["x_train"][keep]),
-        y_train[keep],
-        scale(model_input[f"x_{eval_split}"]),
-        model_input[f"y_{eval_split}"],
-    )
+    subset = data.train_subset(train_size, seed)
+    scale = data.standardize if standardize else (lambda x: x)
+    x_eval, y_eval = subset.split(eval_split)
+    return Splits(scale(subset.x_train), subset.y_train, scale(x_eval), y_eval)
 
 
 @dataclass(frozen=True)

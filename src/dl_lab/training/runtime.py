@@ -1,4 +1,4 @@
-"""Run-time settings shared by the analysis experiments."""
+"""Run-time settings shared by the diagnostics experiments."""
 
 from __future__ import annotations
 

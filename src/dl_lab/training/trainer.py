@@ -16,6 +16,7 @@ from typing import Any
 import lightning.pytorch as pl
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 
+from dl_lab import progress
 from dl_lab.training import resume
 from dl_lab.training.callbacks import NonFiniteLossGuard
 from dl_lab.training.config import TrainerConfig
@@ -42,7 +43,7 @@ def build_trainer(
 ) -> pl.Trainer:
     """A Trainer for ``cfg``: the given callbacks, the NaN guard, early stopping (when
     enabled and there is a validation loop), best/last checkpoints into ``checkpoint_dir``
-    (none without one), epoch-level logging only, no progress bar.
+    (none without one), epoch-level logging only, a progress bar on a terminal only.
 
     ``devices`` overrides ``cfg.devices`` for work that must stay on one device (a test pass).
     """
@@ -80,7 +81,7 @@ def build_trainer(
         callbacks=chosen,
         enable_checkpointing=checkpoint_dir is not None,
         limit_val_batches=None if validate else 0,
-        enable_progress_bar=False,
+        enable_progress_bar=progress.interactive(),  # on a terminal only: logs stay clean
         enable_model_summary=False,
         log_every_n_steps=10**9,  # epoch-level metrics only: no per-step logging work
         num_sanity_val_steps=0,

@@ -1,52 +1,53 @@
-"""Validated parameter blocks of the study (Kedro checks typed node parameters early)."""
+"""Validated parameter blocks of the study (Kedro checks typed node parameters early).
+
+Trials and the final retrain train through the one trainer (``training.fit.train``) with
+the study's ``trainer`` block; ``trial`` and ``final`` only override it: a trial's epoch
+budget and batch size, the final retrain's fixed epochs, and for both no early stopping
+(the pruner stops trials; the final retrain has no validation split) and nothing to resume.
+"""
 
 from __future__ import annotations
 
 import importlib.util
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from dl_lab.config import Registered, StrictModel
+from dl_lab.training.config import TrainerConfig
 from dl_lab.tuning.samplers import PRUNERS, SAMPLERS
-from dl_lab.tuning.space import SearchSpace, known
+from dl_lab.tuning.space import SearchSpace
+
+STORAGE_SCHEMES = ("sqlite:///", "postgresql", "mysql", "journal:")
+NO_STOPPING = {"enabled": False}
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SamplerConfig(_Strict):
+class SamplerConfig(StrictModel):
     """How trials are proposed: ``tpe`` (default), ``random``, ``grid`` or ``cmaes``."""
 
-    name: str = "tpe"
+    name: Registered(SAMPLERS) = "tpe"
     n_startup_trials: int = Field(5, ge=0, description="random trials before TPE/CMA-ES model")
 
     @field_validator("name")
     @classmethod
-    def _known(cls, name: str) -> str:
-        known(SAMPLERS, name)
+    def _installed(cls, name: str) -> str:
         if name == "cmaes" and importlib.util.find_spec("cmaes") is None:
             raise ValueError("sampler 'cmaes' needs the `cmaes` package, which is not installed")
         return name
 
 
-class PrunerConfig(_Strict):
+class PrunerConfig(StrictModel):
     """When to stop a trial early: ``median`` (default), ``hyperband``, ``successive_halving``
     or ``none``."""
 
-    name: str = "median"
+    name: Registered(PRUNERS) = "median"
     n_startup_trials: int = Field(3, ge=0, description="median: trials never pruned")
     n_warmup_steps: int = Field(1, ge=0, description="median: epochs before pruning starts")
     reduction_factor: int = Field(
         3, ge=2, description="hyperband, successive_halving: keep 1/eta per rung"
     )
 
-    @field_validator("name")
-    @classmethod
-    def _known(cls, name: str) -> str:
-        return known(PRUNERS, name)
 
-
-class StorageConfig(_Strict):
+class StorageConfig(StrictModel):
     """Where the study lives; heartbeats let a crashed trial be failed and retried (RDB only)."""
 
     url: str = "sqlite:///data/06_models/optuna.db"
@@ -57,30 +58,49 @@ class StorageConfig(_Strict):
     @field_validator("url")
     @classmethod
     def _scheme(cls, url: str) -> str:
-        allowed = ("sqlite:///", "postgresql", "mysql", "journal:")
-        if not url.startswith(allowed):
-            raise ValueError(f"storage url {url!r} must start with one of {', '.join(allowed)}")
+        if not url.startswith(STORAGE_SCHEMES):
+            raise ValueError(
+                f"storage url {url!r} must start with one of {', '.join(STORAGE_SCHEMES)} "
+                "(several workers on one study: PostgreSQL, MySQL or a journal file)"
+            )
         return url
 
 
-class TrialConfig(_Strict):
+class TrialConfig(StrictModel):
     """How one trial trains: few epochs on a stratified subset of the training split."""
 
     max_epochs: int = Field(5, ge=1)
     train_subset: int | None = Field(2000, ge=10, description="stratified subset; null = all")
-    accelerator: str = "auto"
-    deterministic: bool = True
+
+    def trainer_config(self, base: TrainerConfig, batch_size: int) -> TrainerConfig:
+        """``base`` for one trial: its epoch budget and sampled batch size."""
+        return base.override(
+            max_epochs=self.max_epochs,
+            batch_size=batch_size,
+            early_stopping=NO_STOPPING,
+            resume=False,
+        )
 
 
-class FinalConfig(_Strict):
+class FinalConfig(StrictModel):
     """The best configuration retrained on train+val for a fixed number of epochs."""
 
     epochs: int | None = Field(None, ge=1, description="null: the best trial's best epoch")
-    accelerator: str = "auto"
+
+    def trainer_config(
+        self, base: TrainerConfig, best_epoch: int, batch_size: int
+    ) -> TrainerConfig:
+        """``base`` for the final retrain: ``epochs`` (else ``best_epoch``), the best batch size."""
+        return base.override(
+            max_epochs=self.epochs or best_epoch,
+            batch_size=batch_size,
+            early_stopping=NO_STOPPING,
+            resume=False,
+        )
 
 
-class TuningConfig(_Strict):
-    """The whole study: name, budget, sampler, pruner, storage, trial training, space."""
+class TuningConfig(StrictModel):
+    """The whole study: name, budget, sampler, pruner, storage, trainer, trials, space."""
 
     study_name: str = Field(min_length=1)
     n_trials: int = Field(ge=1, description="total over every session, not an increment")
@@ -88,6 +108,7 @@ class TuningConfig(_Strict):
     sampler: SamplerConfig = SamplerConfig()
     pruner: PrunerConfig = PrunerConfig()
     storage: StorageConfig = StorageConfig()
+    trainer: TrainerConfig = TrainerConfig(devices=1)
     trial: TrialConfig = TrialConfig()
     final: FinalConfig = FinalConfig()
     search_space: SearchSpace

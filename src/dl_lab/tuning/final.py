@@ -2,7 +2,8 @@
 
 With validation merged into training there is nothing left to early-stop on, so the
 model trains for a fixed number of epochs: the epoch at which the best trial peaked
-(or ``final.epochs``). The test split is touched exactly once, after training.
+(or ``final.epochs``), through the study's trainer with only a training split (no
+validation loop). The test split is touched exactly once, after training.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ import torch
 
 from dl_lab import tracking
 from dl_lab.data.augmentation import AugmentationSpec
-from dl_lab.training.callbacks import HistoryCallback, NonFiniteLossGuard
+from dl_lab.data.bundle import ModelInput
 from dl_lab.training.classification import ClassificationModule
 from dl_lab.training.config import VariantSpec
-from dl_lab.training.datamodule import TensorDataModule
-from dl_lab.training.fit import build_module, evaluate_classifier
-from dl_lab.tuning.config import FinalConfig
+from dl_lab.training.fit import evaluate, inference_model, torch_threads, train
+from dl_lab.training.tasks import build_task_module
+from dl_lab.tuning.config import TuningConfig
+from dl_lab.tuning.runs import final_identity, run_name
 
 
 @dataclass
@@ -36,67 +38,33 @@ class FinalModel:
     model_uri: str
 
 
-def train_val_merged(model_input: dict[str, Any]) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
-    """Train and validation splits concatenated into one training set."""
-    x = torch.cat([model_input["x_train"], model_input["x_val"]])
-    y = torch.cat([model_input["y_train"], model_input["y_val"]])
-    return {"train": (x, y)}
-
-
-def final_epochs(best: dict[str, Any], cfg: FinalConfig) -> int:
-    """``cfg.epochs`` if set, else the best trial's best epoch."""
-    return cfg.epochs or int(best["best_epoch"])
-
-
-def fit_fixed_epochs(
-    module: ClassificationModule,
-    splits: dict[str, tuple[torch.Tensor, torch.Tensor]],
-    epochs: int,
-    batch_size: int,
-    seed: int,
-    cfg: FinalConfig,
-    run_id: str,
-) -> None:
-    """Train for exactly ``epochs`` with no validation loop and no checkpoint selection."""
-    trainer = pl.Trainer(
-        max_epochs=epochs,
-        accelerator=cfg.accelerator,
-        devices=1,
-        deterministic=True,
-        logger=tracking.lightning_logger(run_id),
-        callbacks=[HistoryCallback(), NonFiniteLossGuard()],
-        limit_val_batches=0,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        log_every_n_steps=10**9,
-        num_sanity_val_steps=0,
+def train_val_merged(data: ModelInput) -> ModelInput:
+    """``data`` with the validation split appended to the training split."""
+    return data.with_train(
+        torch.cat([data.x_train, data.x_val]), torch.cat([data.y_train, data.y_val])
     )
-    datamodule = TensorDataModule(splits, batch_size, seed)
-    trainer.fit(module, train_dataloaders=datamodule.train_dataloader())
 
 
 def retrain_best(
-    model_input: dict[str, Any],
-    best: dict[str, Any],
-    cfg: FinalConfig,
-    seed: int,
-    tags: dict[str, Any],
+    data: ModelInput, best: dict[str, Any], cfg: TuningConfig, study: tracking.RunIdentity
 ) -> FinalModel:
     """Retrain ``best`` on train+val in a child run, evaluate once on test, log the model."""
-    variant = VariantSpec(**best["variant"])
-    epochs = final_epochs(best, cfg)
-    params = {"variant": variant.model_dump(), "epochs": epochs, "batch_size": best["batch_size"]}
-    name = f"{best['study']}__best_retrained"
-    run_tags = {**tags, "trial_number": best["trial"], "architecture": variant.architecture}
-    with tracking.child_run(name, run_tags, {**params, "seed": seed}) as run_id:
+    variant, seed = VariantSpec(**best["variant"]), study.seed
+    trainer_cfg = cfg.final.trainer_config(cfg.trainer, int(best["best_epoch"]), best["batch_size"])
+    params = {
+        "variant": variant.model_dump(),
+        "epochs": trainer_cfg.max_epochs,
+        "batch_size": trainer_cfg.batch_size,
+        "seed": seed,
+    }
+    identity = final_identity(study, best["trial"], variant)
+    with tracking.child_run(run_name(identity), identity.tags(), params) as run_id:
         pl.seed_everything(seed, workers=True, verbose=False)
-        module = build_module(model_input, variant, AugmentationSpec())
-        splits = train_val_merged(model_input)
-        fit_fixed_epochs(module, splits, epochs, best["batch_size"], seed, cfg, run_id)
-        metrics, confusion = evaluate_classifier(module, model_input, cfg.accelerator)
+        module = build_task_module(data, variant, AugmentationSpec())
+        logger = tracking.lightning_logger(run_id)
+        with torch_threads(trainer_cfg.num_threads):
+            train(module, train_val_merged(data).splits("train"), trainer_cfg, seed, logger=logger)
+            metrics, confusion = evaluate(module, data, trainer_cfg)
         tracking.log_metrics(run_id, metrics)
-        model_uri = tracking.log_torch_model(
-            run_id, module.inference_model(), model_input["x_test"][:8]
-        )
-    return FinalModel(module, epochs, metrics, confusion, run_id, model_uri)
+        model_uri = tracking.log_torch_model(run_id, inference_model(module), data.x_test[:8])
+    return FinalModel(module, trainer_cfg.max_epochs, metrics, confusion, run_id, model_uri)

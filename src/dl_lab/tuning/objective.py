@@ -5,29 +5,30 @@ sampled parameters, the per-epoch history, the values reported to the pruner
 (``intermediate_value``) and its final state as the tag ``trial_state``
 (COMPLETE / PRUNED / FAIL). A pruned trial ends its run normally: pruning is a decision,
 not a failure. Only the validation split is used; the test split is never touched.
+A trial trains through ``training.fit.train`` with the study's trainer block and the
+pruning callback, without checkpoints.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import lightning.pytorch as pl
 import numpy as np
 import optuna
 import torch
 from optuna_integration import PyTorchLightningPruningCallback
-from sklearn.model_selection import train_test_split
 
 from dl_lab import tracking
 from dl_lab.data.augmentation import AugmentationSpec
+from dl_lab.data.bundle import ModelInput
 from dl_lab.errors import stop_behind
-from dl_lab.training.callbacks import HistoryCallback, NonFiniteLossGuard
-from dl_lab.training.config import VariantSpec
-from dl_lab.training.datamodule import TensorDataModule
-from dl_lab.training.fit import build_module
-from dl_lab.tuning.config import TrialConfig
-from dl_lab.tuning.space import SearchSpace, suggest, to_variant
+from dl_lab.training.config import TrainerConfig, VariantSpec
+from dl_lab.training.fit import torch_threads, train
+from dl_lab.training.tasks import build_task_module
+from dl_lab.tuning.config import TuningConfig
+from dl_lab.tuning.runs import run_name, trial_identity
+from dl_lab.tuning.space import suggest, to_variant
 from dl_lab.tuning.study import INTERRUPTED
 
 MONITOR = "val_acc"
@@ -46,51 +47,29 @@ class ReportedValues(pl.Callback):
             self.values.append(float(trainer.callback_metrics[self.monitor]))
 
 
-def trial_splits(model_input: dict[str, Any], subset: int | None, seed: int) -> Splits:
-    """Train (a stratified subset of ``subset`` samples, if set) and validation tensors."""
-    x, y = model_input["x_train"], model_input["y_train"]
-    if subset is not None and subset < len(y):
-        keep, _ = train_test_split(
-            np.arange(len(y)), train_size=subset, stratify=y.numpy(), random_state=seed
-        )
-        index = torch.from_numpy(np.sort(keep))
-        x, y = x[index], y[index]
-    return {"train": (x, y), "val": (model_input["x_val"], model_input["y_val"])}
-
-
 def fit_trial(
     trial: optuna.Trial,
-    model_input: dict[str, Any],
+    data: ModelInput,
     splits: Splits,
     variant: VariantSpec,
-    batch_size: int,
-    cfg: TrialConfig,
+    cfg: TrainerConfig,
     seed: int,
     run_id: str,
     recorder: ReportedValues,
 ) -> None:
     """Train ``variant`` for up to ``cfg.max_epochs``; the pruning callback may raise."""
     pl.seed_everything(seed, workers=True, verbose=False)
-    module = build_module(model_input, variant, AugmentationSpec())
-    trainer = pl.Trainer(
-        max_epochs=cfg.max_epochs,
-        accelerator=cfg.accelerator,
-        devices=1,
-        deterministic=cfg.deterministic,
-        logger=tracking.lightning_logger(run_id),
-        callbacks=[
-            HistoryCallback(),
-            NonFiniteLossGuard(),
-            recorder,  # before the pruner, so a pruned epoch's value is recorded too
-            PyTorchLightningPruningCallback(trial, monitor=MONITOR),
-        ],
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        log_every_n_steps=10**9,
-        num_sanity_val_steps=0,
-    )
-    trainer.fit(module, datamodule=TensorDataModule(splits, batch_size, seed))
+    module = build_task_module(data, variant, AugmentationSpec())
+    pruner = PyTorchLightningPruningCallback(trial, monitor=MONITOR)
+    with torch_threads(cfg.num_threads):
+        train(  # the recorder before the pruner, so a pruned epoch's value is recorded too
+            module,
+            splits,
+            cfg,
+            seed,
+            logger=tracking.lightning_logger(run_id),
+            callbacks=[recorder, pruner],
+        )
 
 
 def _finish(run_id: str, trial: optuna.Trial, values: list[float], state: str) -> float | None:
@@ -110,27 +89,26 @@ def _finish(run_id: str, trial: optuna.Trial, values: list[float], state: str) -
 
 
 def make_objective(
-    model_input: dict[str, Any],
-    space: SearchSpace,
-    cfg: TrialConfig,
-    study_name: str,
-    seed: int,
-    tags: dict[str, Any],
+    data: ModelInput, cfg: TuningConfig, study: tracking.RunIdentity
 ) -> Callable[[optuna.Trial], float]:
-    """The study's objective: best validation accuracy over the trial's epochs."""
-    splits = trial_splits(model_input, cfg.train_subset, seed)
+    """The study's objective: best validation accuracy over the trial's epochs.
+
+    Each trial is a child run of the study run, named and tagged from ``study``.
+    """
+    seed, train_size = study.seed, len(data.y_train)
+    subset = data.train_subset(min(cfg.trial.train_subset or train_size, train_size), seed)
+    splits = subset.splits("train", "val")  # never the test split
 
     def objective(trial: optuna.Trial) -> float:
-        params = suggest(trial, space)
+        params = suggest(trial, cfg.search_space)
         variant, batch_size = to_variant(params, seed)
-        run_tags = {**tags, "trial_number": trial.number, "architecture": variant.architecture}
+        trainer_cfg = cfg.trial.trainer_config(cfg.trainer, batch_size)
+        identity = trial_identity(study, trial.number, variant)
         recorder, pruned = ReportedValues(MONITOR), None
-        name = f"{study_name}__trial{trial.number:03d}"
-        with tracking.child_run(name, run_tags, {"trial": params, "seed": seed}) as run_id:
+        run_params = {"trial": params, "seed": seed}
+        with tracking.child_run(run_name(identity), identity.tags(), run_params) as run_id:
             try:
-                fit_trial(
-                    trial, model_input, splits, variant, batch_size, cfg, seed, run_id, recorder
-                )
+                fit_trial(trial, data, splits, variant, trainer_cfg, seed, run_id, recorder)
             except optuna.TrialPruned as signal:
                 pruned = signal
             except Exception as err:

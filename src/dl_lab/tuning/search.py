@@ -15,10 +15,12 @@ from typing import Any
 import pandas as pd
 
 from dl_lab import tracking
+from dl_lab.data.bundle import ModelInput
 from dl_lab.errors import NonFiniteLossError
 from dl_lab.tuning.config import TuningConfig
 from dl_lab.tuning.objective import make_objective
 from dl_lab.tuning.results import best_summary, importance_table, intermediate_table, trials_table
+from dl_lab.tuning.runs import run_name
 from dl_lab.tuning.study import finished_count, open_study, optimize, redact
 
 RUN_ATTR = "mlflow_run_id"
@@ -56,20 +58,19 @@ def study_metrics(result: StudyResult) -> dict[str, float]:
     }
 
 
-def run_study(
-    model_input: dict[str, Any], cfg: TuningConfig, seed: int, tags: dict[str, Any]
-) -> StudyResult:
-    """Open (or continue) the study, run the missing trials, and summarize every trial."""
+def run_study(data: ModelInput, cfg: TuningConfig, study_run: tracking.RunIdentity) -> StudyResult:
+    """Open (or continue) the study, run the missing trials, and summarize every trial.
+
+    ``study_run`` names and tags the study run (``runs.study_identity``); its seed seeds
+    the sampler and every trial.
+    """
+    seed = study_run.seed
     study = open_study(cfg, seed)
-    run_tags = {**tags, "study": cfg.study_name, "n_trials": cfg.n_trials}
-    name = f"{cfg.study_name}__study"
     with tracking.reopen_or_start_run(
-        name, run_tags, study_params(cfg), study.user_attrs.get(RUN_ATTR)
+        run_name(study_run), study_run.tags(), study_params(cfg), study.user_attrs.get(RUN_ATTR)
     ) as run_id:
         study.set_user_attr(RUN_ATTR, run_id)
-        objective = make_objective(
-            model_input, cfg.search_space, cfg.trial, cfg.study_name, seed, run_tags
-        )
+        objective = make_objective(data, cfg, study_run)
         ran = optimize(study, objective, cfg.n_trials, catch=(NonFiniteLossError,))
         if not any(t.state.name == "COMPLETE" for t in study.get_trials(deepcopy=False)):
             raise RuntimeError(

@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 import optuna
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from dl_lab.config import RegisteredList, StrictModel
 from dl_lab.models.activations import ACTIVATIONS
-from dl_lab.registry import Registry, UnknownNameError
 from dl_lab.training.config import PenaltySpec, VariantSpec
 from dl_lab.training.optimizers import OPTIMIZERS, OptimizerConfig
 
@@ -23,11 +23,7 @@ ARCHITECTURE = "tunable_cnn"
 MODEL_KEYS = ("conv_layers", "filters", "dense_units", "dropout", "activation")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class FloatRange(_Strict):
+class FloatRange(StrictModel):
     """A float drawn from [low, high], log-uniformly if ``log``; ``grid`` for the grid sampler."""
 
     low: float
@@ -47,40 +43,18 @@ class FloatRange(_Strict):
         return self
 
 
-def known(registry: Registry, name: str) -> str:
-    """``name`` if ``registry`` has it; else a ValueError (Pydantic reports it with the key)."""
-    try:
-        return registry.check(name)
-    except UnknownNameError as err:
-        raise ValueError(str(err)) from None
-
-
-def _known(registry: Registry, names: list[str]) -> list[str]:
-    return [known(registry, name) for name in names]
-
-
-class SearchSpace(_Strict):
+class SearchSpace(StrictModel):
     """What the study searches (course 1.10b, 1.22, 2.23). Lists are categorical choices."""
 
     lr: FloatRange
     batch_size: list[int] = Field(min_length=1)
-    optimizer: list[str] = Field(min_length=1)
+    optimizer: RegisteredList(OPTIMIZERS) = Field(min_length=1)
     conv_layers: list[int] = Field([2], min_length=1)
     filters: list[int] = Field(min_length=1)
     dense_units: list[int] = Field(min_length=1)
     dropout: FloatRange
     l2: FloatRange
-    activation: list[str] = Field(min_length=1)
-
-    @field_validator("optimizer")
-    @classmethod
-    def _optimizers(cls, names: list[str]) -> list[str]:
-        return _known(OPTIMIZERS, names)
-
-    @field_validator("activation")
-    @classmethod
-    def _activations(cls, names: list[str]) -> list[str]:
-        return _known(ACTIVATIONS, names)
+    activation: RegisteredList(ACTIVATIONS) = Field(min_length=1)
 
     @field_validator("batch_size", "conv_layers", "filters", "dense_units")
     @classmethod

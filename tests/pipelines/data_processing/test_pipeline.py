@@ -30,6 +30,14 @@ def test_outputs_cover_data_without_leakage(kedro_project):
     balance = pd.read_csv(data / "08_reporting/class_balance.csv")
     assert set(balance["split"]) == {"train", "val", "test"}
     assert (data / "08_reporting/class_balance.png").stat().st_size > 1000
+    findings = pd.read_csv(data / "08_reporting/findings/data_processing.csv")
+    assert set(findings["claim_id"]) == {
+        "1.11-ratios",
+        "1.11-stratified",
+        "1.15-split",
+        "3.13-transforms",
+    }
+    assert set(findings["pipeline"]) == {"data_processing"}
 
 
 def test_rerun_gives_same_fingerprint(kedro_project):

@@ -6,6 +6,9 @@ import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
+from dl_lab.course.findings import split_list
+from dl_lab.course.questions import load_course
+from dl_lab.course.rules import VERDICTS
 from dl_lab.evaluation.fit import LABELS
 from dl_lab.pipelines.diagnostics import create_pipeline
 
@@ -56,7 +59,7 @@ def test_tracked_runs_carry_the_fit_diagnosis_tag(run):
     _, client, experiment = run
     children = client.search_runs([experiment.experiment_id], "tags.study = 'fit_diagnosis'")
     assert {r.info.run_name for r in children} == {
-        "diagnostics__tiny_model__seed42", "diagnostics__big_model_little_data__seed42",
+        "fit_diagnosis__tiny_model__seed42", "fit_diagnosis__big_model_little_data__seed42",
     }  # fmt: skip
     for child in children:
         assert child.data.tags["fit_diagnosis"] in LABELS
@@ -85,3 +88,21 @@ def test_acceptance_outcomes(run):
     summary = _table(project, "fit_diagnoses")
     assert set(summary["fit_diagnosis"]) <= set(LABELS)
     assert {"fit_tracked", "lr_sweep", "activations", "capacity"} <= set(summary["experiment"])
+
+
+def test_the_course_claims_are_answered_with_evidence_on_disk(run):
+    project, client, experiment = run
+    reporting = project.path / "data/08_reporting"
+    findings = pd.read_csv(reporting / "findings/diagnostics.csv", keep_default_na=False)
+    course = load_course()
+    assert set(findings["verdict"]) <= set(VERDICTS)
+    assert all(course.claim(claim).id == claim for claim in findings["claim_id"])
+    for cell in findings["evidence"]:
+        assert split_list(cell) and all((reporting / path).is_file() for path in split_list(cell))
+    verdicts = dict(zip(findings["claim_id"], findings["verdict"], strict=True))
+    for exact in ("1.16-best-epoch", "1.16-stop-epoch", "2.17-confident-wrong", "3.4-floor"):
+        assert verdicts[exact] == "reproduced", exact  # arithmetic: the same on any data
+    children = client.search_runs([experiment.experiment_id], "tags.study = 'fit_diagnosis'")
+    tracked = {r.info.run_id for r in children}
+    cited = {run for cell in findings["run_ids"] for run in split_list(cell)}
+    assert cited and cited <= tracked

@@ -3,8 +3,8 @@
 import numpy as np
 from matplotlib.figure import Figure
 
+from dl_lab.fundamentals import config as p
 from dl_lab.pipelines.fundamentals import nodes
-from dl_lab.pipelines.fundamentals import params as p
 
 
 def _metric_values(metrics: dict) -> dict:

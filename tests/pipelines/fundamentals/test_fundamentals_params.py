@@ -7,7 +7,8 @@ import yaml
 from omegaconf import OmegaConf
 from pydantic import ValidationError
 
-from dl_lab.pipelines.fundamentals import params as p
+from dl_lab.findings.fundamentals import FindingsParams
+from dl_lab.fundamentals import config as p
 
 CONF = Path(__file__).resolve().parents[3] / "conf"
 MODELS = {
@@ -24,6 +25,7 @@ MODELS = {
     "activity_sparsity": p.SparsityParams,
     "depth": p.DepthParams,
     "hebbian": p.HebbianParams,
+    "findings": FindingsParams,
 }
 
 

@@ -41,6 +41,15 @@ def test_fundamentals_pipeline_writes_reports_and_mlflow_run(fresh_project):
         == 0
     )
 
+    reporting = fresh_project.path / "data" / "08_reporting"
+    findings = pd.read_csv(reporting / "findings" / "fundamentals.csv", keep_default_na=False)
+    assert len(findings) >= 35 and findings["claim_id"].is_unique
+    assert set(findings["verdict"]) <= {"reproduced", "not_reproduced", "partly", "inconclusive"}
+    evidence = {path for cell in findings["evidence"] if cell for path in cell.split(" | ")}
+    assert evidence and all((reporting / path).is_file() for path in evidence)
+    verdicts = findings.set_index("claim_id")["verdict"]
+    assert verdicts["2.8-eta-1"] == verdicts["2.10-hand-weights"] == "reproduced"
+
     client = MlflowClient(tracking_uri=fresh_project.tracking_uri)
     experiment = client.get_experiment_by_name("dl-lab/fundamentals")
     (run,) = client.search_runs([experiment.experiment_id])

@@ -6,12 +6,14 @@ import numpy as np
 import pytest
 import torch
 
+from dl_lab.data.synthetic import synthetic_bundle
 from dl_lab.lifecycle.serving import InputShapeError
 from dl_lab.pipelines.inference import nodes
 from dl_lab.pipelines.inference.params import InferenceParams
 
 PARAMS = InferenceParams(model_name="m", source="files")
 MODEL = {"model_name": "m", "version": "4", "input_shape": [-1, 1, 28, 28]}
+DATA = synthetic_bundle(sizes=(6, 3, 3), shape=(1, 28, 28))
 
 
 def files(images) -> dict:
@@ -28,21 +30,21 @@ def test_wrong_shape_names_both_shapes():
     with pytest.raises(
         InputShapeError, match=r"\(2, 1, 8, 8\) but model 'm' v4 expects \(N, 1, 28, 28\)"
     ):
-        nodes.prepare_inputs({}, files(np.zeros((2, 1, 8, 8), np.float32)), MODEL, PARAMS)
+        nodes.prepare_inputs(DATA, files(np.zeros((2, 1, 8, 8), np.float32)), MODEL, PARAMS)
 
 
 def test_empty_folder_and_unscaled_pixels():
     with pytest.raises(FileNotFoundError, match="no .npy/.npz/.png/.jpg inputs"):
-        nodes.prepare_inputs({}, files(None), MODEL, PARAMS)
+        nodes.prepare_inputs(DATA, files(None), MODEL, PARAMS)
     loud = PARAMS.model_copy(update={"pixel_max": 1.0})
     with pytest.raises(ValueError, match="set pixel_max"):
-        nodes.prepare_inputs({}, files(np.full((1, 1, 28, 28), 255, np.float32)), MODEL, loud)
+        nodes.prepare_inputs(DATA, files(np.full((1, 1, 28, 28), 255, np.float32)), MODEL, loud)
 
 
 def test_test_split_source_keeps_labels():
-    bundle = {"x_test": torch.zeros(3, 1, 28, 28), "y_test": torch.tensor([1, 2, 3])}
-    batch = nodes.prepare_inputs(bundle, files(None), MODEL, InferenceParams(model_name="m"))
-    assert batch["y"].tolist() == [1, 2, 3] and batch["names"][0] == "test#0"
+    batch = nodes.prepare_inputs(DATA, files(None), MODEL, InferenceParams(model_name="m"))
+    assert batch["y"].tolist() == DATA.y_test.tolist() and batch["names"][0] == "test#0"
+    assert batch["x"] is DATA.x_test
 
 
 def test_shipped_inference_serves_what_retraining_promotes():
@@ -57,6 +59,6 @@ def test_shipped_inference_serves_what_retraining_promotes():
 
 def test_files_are_scaled_by_pixel_max_and_keep_their_names():
     images = {**files(np.full((2, 1, 28, 28), 255, np.float32)), "names": ["a.png#0", "b.png#0"]}
-    batch = nodes.prepare_inputs({}, images, MODEL, PARAMS)
+    batch = nodes.prepare_inputs(DATA, images, MODEL, PARAMS)
     assert torch.equal(batch["x"], torch.ones(2, 1, 28, 28))
     assert batch["names"] == ["a.png#0", "b.png#0"] and batch["y"] is None

@@ -8,6 +8,10 @@ import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
+from dl_lab.course.findings import split_list
+from dl_lab.course.questions import load_course
+from dl_lab.course.rules import VERDICTS
+
 pytestmark = pytest.mark.slow
 
 STUDIES = {  # study -> variants, each on the one test seed
@@ -58,6 +62,30 @@ def test_outputs_on_disk(rl_project):
     assert (rl_project.path / "data" / "06_models" / "rl" / "dqn.pt").is_file()
 
 
+def test_the_findings_answer_the_course(rl_project):
+    findings = pd.read_csv(rl_project.path / "data" / "08_reporting" / "findings" / "rl.csv")
+    course = load_course()
+    assert {course.claim(c).question_id for c in findings["claim_id"]} <= {
+        "4.3",
+        "4.14",
+        "4.16",
+        "4.17",
+        "4.18",
+        "4.25",
+    }
+    assert set(findings["verdict"]) <= set(VERDICTS)
+    # the exact answers do not depend on training sizes
+    exact = findings.set_index("claim_id")["verdict"]
+    assert (
+        exact[["4.14-solved", "4.14-api", "4.17-pbrs", "4.17-heuristic", "4.18-env"]]
+        .eq("reproduced")
+        .all()
+    )
+    reporting = rl_project.path / "data" / "08_reporting"
+    for evidence in findings["evidence"]:
+        assert all((reporting / name).is_file() for name in split_list(evidence)), evidence
+
+
 def test_each_agent_is_a_child_run_with_per_episode_returns(rl_project):
     client = MlflowClient(tracking_uri=rl_project.tracking_uri)
     experiment = client.get_experiment_by_name("dl-lab/rl")
@@ -72,3 +100,10 @@ def test_each_agent_is_a_child_run_with_per_episode_returns(rl_project):
     assert [m.step for m in history] == list(range(1, len(history) + 1)) and len(history) > 1
     assert dqn.data.params["learning_rate"] == "0.0023" and dqn.data.tags["algorithm"] == "dqn"
     assert "final_eval_mean_return" in dqn.data.metrics
+    assert {k: dqn.data.tags[k] for k in ("pipeline", "study", "variant", "seed", "env_id")} == {
+        "pipeline": "rl",
+        "study": "dqn",
+        "variant": "dqn",
+        "seed": "42",
+        "env_id": "CartPole-v1",
+    }

@@ -40,6 +40,9 @@ def test_outputs_best_params_and_test_once(tuned):
     assert final["epochs"] == best["best_epoch"] and 0.1 < final["test_acc"] <= 1.0
     for plot in ("optimization_history", "param_importances", "intermediate_values"):
         assert (report / f"{plot}.png").stat().st_size > 1000, plot
+    findings = pd.read_csv(project.path / "data/08_reporting/findings/tuning.csv")
+    assert "1.10b-procedure" in set(findings["claim_id"])
+    assert str(final["run_id"]) in findings.set_index("claim_id").loc["1.10b-procedure", "run_ids"]
 
 
 def test_one_study_run_with_a_child_per_trial(tuned):

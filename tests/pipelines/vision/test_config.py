@@ -9,7 +9,8 @@ import torch
 from kedro.config import OmegaConfigLoader
 
 from dl_lab.models import build_model
-from dl_lab.pipelines.vision.params import ReportConfig
+from dl_lab.pipelines._kit import variant_runs
+from dl_lab.pipelines.vision.params import ReportConfig, check_findings
 from dl_lab.training.config import TrainerConfig, VariantSpec
 
 CONF = Path(__file__).resolve().parents[3] / "conf"
@@ -34,6 +35,7 @@ def test_every_variant_validates_and_builds(env):
     report = ReportConfig(**vision["report"])
     studies = _vision("base")["studies"]  # the pipeline's lists come from conf/base
     assert report.regularizer_study in studies
+    check_findings(vision["findings"], variant_runs(studies, default_seed=42))
     for study, variants in vision["studies"].items():  # an env may not invent variants
         assert study in studies and set(variants) <= set(studies[study]), study
     for study, variants in studies.items():

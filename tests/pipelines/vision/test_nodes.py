@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
+from dl_lab.pipelines._kit import VariantRun, studies, variant_runs
 from dl_lab.pipelines.vision.nodes import (
     collect_tables,
     compare_variants,
@@ -19,14 +20,8 @@ from dl_lab.pipelines.vision.nodes import (
     summarize_metrics,
     summarize_variants,
 )
-from dl_lab.pipelines.vision.params import ReportConfig
-from dl_lab.pipelines.vision.pipeline import (
-    check_paired_tests,
-    comparison_stage,
-    create_pipeline,
-    variant_runs,
-    variant_template,
-)
+from dl_lab.pipelines.vision.params import ReportConfig, check_paired_tests
+from dl_lab.pipelines.vision.pipeline import comparison_stage, create_pipeline, variant_template
 
 STUDIES = {
     "regs": {"mlp_none": {}, "mlp_l1": {}, "mlp_l2": {}},
@@ -61,6 +56,11 @@ def _row(study, variant, seed, regularizer, test_acc, gap, near_zero) -> pd.Data
     )
 
 
+def _by_namespace(rows: list[pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The rows as the comparison nodes get them: by namespace, in pipeline order."""
+    return {f"{r['study'][0]}.{r['variant'][0]}.seed{r['seed'][0]}": r for r in rows}
+
+
 @pytest.fixture
 def rows() -> list[pd.DataFrame]:
     rows = [
@@ -80,30 +80,59 @@ def _tidy(identity: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
 
 def test_one_namespace_per_study_variant_and_seed():
     runs = variant_runs(STUDIES, default_seed=42)
-    assert ("regs", "mlp_l1", 42) in runs and ("pair", "b", 2) in runs
+    assert VariantRun("regs", "mlp_l1", 42) in runs and VariantRun("pair", "b", 2) in runs
     assert len(runs) == 3 + 2 * 3
-    template = variant_template("regs", "mlp_l1", 42)
+    template = variant_template(VariantRun("regs", "mlp_l1", 42))
     assert [n.name for n in template.nodes] == ["train_model", "evaluate_model", "report_variant"]
+    (train,) = [n for n in template.nodes if n.name == "train_model"]
+    assert train.inputs == [
+        "model_input",
+        "augmentation_spec",
+        "params:variant",
+        "params:vision.trainer",
+    ]
 
 
 def test_the_shipped_pipeline_feeds_every_variant_into_the_comparison():
     pipeline = create_pipeline()
+    runs = studies("vision")
     namespaces = {n.namespace for n in pipeline.nodes if n.namespace}
+    assert namespaces == {run.namespace for run in runs}
     assert "shallow_vs_deep.deep.seed4" in namespaces and "baseline.lenet5.seed42" in namespaces
+    assert len(pipeline.nodes) == 3 * len(runs) + len(comparison_stage(runs).nodes)
     (compare,) = [n for n in pipeline.nodes if n.name == "compare_variants"]
-    assert set(compare.inputs) == {f"{ns}.summary_row" for ns in namespaces}
-    stage = comparison_stage(sorted(namespaces))
+    assert compare.inputs == [f"{run.namespace}.summary_row" for run in runs]  # in study order
+    (train,) = [n for n in pipeline.nodes if n.name == "regularizers.mlp_l1.seed42.train_model"]
+    assert "params:vision.studies.regularizers.mlp_l1" in train.inputs
+    assert "model_input" in train.inputs and "params:vision.trainer" in train.inputs
+    stage = comparison_stage(runs)
     assert {"vision_paired_tests", "vision_weight_histograms_plot"} <= set(stage.all_outputs())
 
 
-def test_a_paired_test_naming_a_missing_variant_fails_when_the_pipeline_is_built():
-    report = {"paired_tests": [{"study": "pair", "baseline": "a", "candidate": "c"}]}
-    with pytest.raises(ValueError, match="vision.report.paired_tests: .* studies: regs, pair"):
-        check_paired_tests(STUDIES, report)
+@pytest.mark.parametrize(
+    ("test", "message"),
+    [
+        ({"study": "pair", "baseline": "a", "candidate": "c"}, "names c, .*pair' has a, b"),
+        ({"study": "nope", "baseline": "a", "candidate": "b"}, "no study 'nope'; studies: regs"),
+        ({"study": "pair", "baseline": "a", "candidate": "a"}, "two variants, got 'a' twice"),
+    ],
+)
+def test_a_paired_test_must_name_two_variants_of_a_study(test, message):
+    runs = variant_runs(STUDIES, default_seed=42)
+    with pytest.raises(ValueError, match=message):
+        check_paired_tests({"paired_tests": [test]}, runs)
+
+
+def test_paired_tests_of_existing_variants_pass():
+    runs = variant_runs(STUDIES, default_seed=42)
+    report = {"paired_tests": [{"study": "pair", "baseline": "a", "candidate": "b"}]}
+    (test,) = check_paired_tests(report, runs)
+    assert (test.study, test.metric) == ("pair", "test_acc")
+    assert check_paired_tests({}, runs) == []
 
 
 def test_comparison_table_and_seed_summary(rows):
-    table = compare_variants(*rows)
+    table = compare_variants(**_by_namespace(rows))
     assert list(table.columns[:5]) == ["study", "variant", "architecture", "regularizer", "seed"]
     assert table["seed"].dtype.kind == "i" and len(table) == 9
     summary = summarize_variants(table).set_index(["study", "variant"])
@@ -113,7 +142,7 @@ def test_comparison_table_and_seed_summary(rows):
 
 
 def test_paired_tests_pair_by_seed(rows):
-    table = compare_variants(*reversed(rows))  # row order must not matter
+    table = compare_variants(**_by_namespace(rows[::-1]))  # row order must not matter
     (result,) = run_paired_tests(table, REPORT, seed=0).to_dict("records")
     assert result["n"] == 3
     assert result["mean_diff"] == pytest.approx(np.mean([0.03, 0.04, 0.02]))
@@ -124,29 +153,24 @@ def test_paired_tests_pair_by_seed(rows):
 
 
 def test_paired_tests_refuse_unmatched_seeds(rows):
-    table = compare_variants(*rows[:-1])  # b lost its seed 2
+    table = compare_variants(**_by_namespace(rows[:-1]))  # b lost its seed 2
     with pytest.raises(ValueError, match="pair: a seeds \\[0, 1, 2\\] and b seeds \\[0, 1\\]"):
         run_paired_tests(table, REPORT, seed=0)
 
 
 def test_every_comparison_figure_is_drawn(rows):
-    table = compare_variants(*rows)
+    table = compare_variants(**_by_namespace(rows))
     summary = summarize_variants(table)
+    curve = pd.DataFrame({"epoch": [1, 2], "train_acc": [0.5, 0.9], "val_acc": [0.5, 0.8]})
     histories = collect_tables(
-        *[
-            _tidy(
-                r, pd.DataFrame({"epoch": [1, 2], "train_acc": [0.5, 0.9], "val_acc": [0.5, 0.8]})
-            ).assign(seed=int(r["seed"].iloc[0]))
-            for r in rows
-        ]
+        **{
+            ns: _tidy(r, curve).assign(seed=int(r["seed"].iloc[0]))
+            for ns, r in _by_namespace(rows).items()
+        }
     )
     edges = np.linspace(-8, 1, 10)
-    histograms = collect_tables(
-        *[
-            _tidy(r, pd.DataFrame({"bin_left": edges[:-1], "bin_right": edges[1:], "count": 1}))
-            for r in rows
-        ]
-    )
+    bins = pd.DataFrame({"bin_left": edges[:-1], "bin_right": edges[1:], "count": 1})
+    histograms = collect_tables(**{ns: _tidy(r, bins) for ns, r in _by_namespace(rows).items()})
     figures = [
         plot_cost_comparison(summary, REPORT),
         plot_learning_curves(histories),

@@ -41,6 +41,13 @@ TINY = {
             "cost_studies": ["pair"],
             "paired_tests": [{"study": "pair", "baseline": "shallow", "candidate": "deep"}],
         },
+        "findings": {  # the findings block names variants of these two studies only
+            "mnist_mlp": {"study": "regs", "variant": "mlp_none"},
+            "shallow_vs_deep": {"study": "pair", "shallow": "shallow", "deep": "deep"},
+            "depth_pairs": [{"study": "pair", "shallow": "shallow", "deep": "deep"}],
+            "residual_pair": None,
+            "tradeoff": None,
+        },
     }
 }
 
@@ -121,6 +128,7 @@ def tiny_study(project):
     config = yaml.safe_load(base.read_text())
     config["vision"]["studies"] = TINY["vision"]["studies"]
     config["vision"]["report"].update(TINY["vision"]["report"])
+    config["vision"]["findings"].update(TINY["vision"]["findings"])
     base.write_text(yaml.safe_dump(config))
     (project.path / "conf/test/parameters_vision.yml").write_text(
         yaml.safe_dump({"vision": {"trainer": {"max_epochs": 2}}})
@@ -160,3 +168,22 @@ def test_whole_study_writes_the_comparison_and_one_child_run_per_variant(tiny_st
     artifacts = {a.path for a in client.list_artifacts(parent.info.run_id)}
     assert {"comparison.csv", "paired_tests.csv", "weight_histograms_plot.png"} <= artifacts
     assert "vision_metrics.pair.deep_vs_shallow.mean_diff" in parent.data.metrics
+    findings = pd.read_csv(project.path / "data/08_reporting/findings/vision.csv")
+    assert set(findings["verdict"]) <= {"reproduced", "not_reproduced", "partly", "inconclusive"}
+    rows = findings.set_index("claim_id")
+    for claim in (
+        "1.4-gap-shrinks",
+        "1.12-l1-sparse",
+        "1.18-deep-better",
+        "1.24-depth",
+        "3.18-params",
+    ):
+        assert claim in rows.index, claim
+    deep = rows.loc["1.18-deep-better"]
+    assert "over 2 seeds" in deep["measured"] and "paired t p=" in deep["measured"]
+    pair_runs = {r.info.run_id for r in children if r.data.tags["study"] == "pair"}
+    assert set(deep["run_ids"].split(" | ")) == pair_runs
+    for cell in findings["evidence"].dropna():  # every file it names was written
+        for name in cell.split(" | "):
+            assert (project.path / "data/08_reporting" / name).is_file(), name
+    assert "vision.csv" in {a.path for a in client.list_artifacts(parent.info.run_id)}

@@ -10,9 +10,9 @@ from matplotlib.figure import Figure
 
 from dl_lab.data.augmentation import AugmentationSpec
 from dl_lab.data.bundle import ModelInput, bundle_images
+from dl_lab.data.config import IngestParams, SplitParams
 from dl_lab.data.sources import ImageSet, load_images
 from dl_lab.data.splits import SPLITS, auto_ratios, split_stratified
-from dl_lab.pipelines.data_processing.params import IngestParams, SplitParams
 from dl_lab.reporting.plots import plot_class_balance
 
 

@@ -1,104 +1,239 @@
-"""Wiring of the diagnostics pipeline.
+"""Wiring of the diagnostics pipeline: fit diagnosis and early stopping, conv arithmetic and
+CNN behaviour, gradient flow, hyperparameter sweeps, bias-variance and capacity, classical
+vs deep, activations and losses, one table of every run's fit diagnosis, and last the
+course's claims answered from the tables (``diagnostics_findings``).
 
-Every node reads ``model_input`` (from data_processing) and/or its own parameter block
-and writes tables (``diag_<name>_table``), figures (``diag_<name>_plot``) and metrics
-(``diag_<name>_metrics``); the catalog's factories put each in data/08_reporting/diagnostics
-and in the MLflow parent run. Torch and BLAS run with ``diagnostics.threads`` threads
-inside the nodes (read from conf/base when the pipeline is built).
+Nodes read ``model_input`` (from data_processing) and/or their own block of
+``diagnostics``, and write tables (``diag_<name>_table``), figures (``diag_<name>_plot``)
+and metrics (``diag_<name>_metrics``); the catalog's factories put each in
+data/08_reporting/diagnostics and in the MLflow parent run. Torch and BLAS run with
+``diagnostics.threads`` threads inside the nodes (read from conf/base when the pipeline
+is built).
 """
 
-from __future__ import annotations
+from kedro.pipeline import Pipeline
 
-from functools import wraps
-
-from kedro.pipeline import Node, Pipeline
-
-from dl_lab.pipelines._kit import base_parameters
+from dl_lab.findings.diagnostics import TABLES as FINDINGS_TABLES
+from dl_lab.pipelines._kit import base_parameters, node, param
 from dl_lab.pipelines.diagnostics import nodes as n
-from dl_lab.training.runtime import limited_threads
 
-P = "params:diagnostics"
-SEED = "params:seed"
-FIT = f"{P}.fit"
+SEED = param("seed")
+FIT = param("diagnostics.fit")
+HYPERPARAMS = param("diagnostics.hyperparams")
+BIAS_VARIANCE = param("diagnostics.bias_variance")
+CNN = param("diagnostics.cnn")
 
-
-def _threaded(func, threads: int | None):
-    """``func`` run under ``limited_threads(threads)``; keeps its signature for Kedro."""
-
-    @wraps(func)
-    def run(*args, **kwargs):
-        with limited_threads(threads):
-            return func(*args, **kwargs)
-
-    return run
-
-
-def _t(*names: str) -> list[str]:
-    return [f"diag_{name}_table" for name in names]
-
-
-def _p(*names: str) -> list[str]:
-    return [f"diag_{name}_plot" for name in names]
-
-
-def _node(func, inputs, outputs, threads):
-    return Node(_threaded(func, threads), inputs, outputs, name=func.__name__)
-
-
-def _specs() -> list[tuple]:
-    hp = f"{P}.hyperparams"
-    return [
-        (n.diagnose_synthetic_curves, [FIT, SEED], _t("fit_synthetic") + _p("fit_synthetic")),
-        (n.train_tracked_runs, ["model_input", f"{P}.tracked", FIT, SEED],
-         _t("tracked_histories", "fit_tracked") + _p("fit_tracked")),
-        (n.check_early_stopping, [f"{P}.early_stopping", "diag_tracked_histories_table",
-                                  "diag_fit_tracked_table"], _t("early_stopping") + _p("early_stopping")),
-        (n.check_conv_arithmetic, [f"{P}.conv", SEED],
-         _t("conv_sizes", "receptive_fields", "stride_padding")
-         + _p("receptive_fields", "stride_padding") + ["diag_conv_metrics"]),
-        (n.study_pooling, ["model_input", f"{P}.cnn", FIT, SEED],
-         _t("pooling", "shift_accuracy", "relu_sparsity") + _p("shift_accuracy", "feature_maps")),
-        (n.study_normalization, ["model_input", f"{P}.cnn", FIT, SEED],
-         _t("normalization") + _p("normalization")),
-        (n.measure_gradient_flow, ["model_input", f"{P}.gradient_flow", SEED],
-         _t("gradient_norms", "gradient_flow", "gradient_findings") + _p("gradient_flow")
-         + ["diag_gradient_metrics"]),
-        (n.sweep_learning_rates, ["model_input", hp, FIT, SEED],
-         _t("lr_sweep") + _p("lr_sweep") + ["diag_lr_metrics"]),
-        (n.compare_schedules, ["model_input", hp, FIT, SEED], _t("schedules") + _p("schedules")),
-        (n.compare_batch_sizes, ["model_input", hp, SEED],
-         _t("batch_trace", "batch_sizes") + _p("batch_sizes")),
-        (n.study_epochs, ["model_input", hp, FIT, SEED], _t("epochs") + _p("epochs")),
-        (n.compare_optimizers, ["model_input", hp, FIT, SEED], _t("optimizers") + _p("optimizers")),
-        (n.optimize_quadratic, [f"{P}.quadratic"],
-         _t("quadratic_paths", "quadratic") + _p("quadratic")),
-        (n.decompose_regression_error, [f"{P}.bias_variance", SEED],
-         _t("bias_variance") + _p("bias_variance") + ["diag_bias_variance_metrics"]),
-        (n.decompose_classifier_error, ["model_input", f"{P}.bias_variance", SEED],
-         _t("zero_one") + _p("zero_one")),
-        (n.sweep_capacity, ["model_input", f"{P}.complexity", FIT, SEED],
-         _t("capacity") + _p("capacity")),
-        (n.compare_classical_and_deep, ["model_input", f"{P}.classical", SEED],
-         _t("classical", "classical_winners") + _p("classical", "learning_curves_by_size")),
-        (n.sweep_activations, ["model_input", f"{P}.activations", FIT, SEED],
-         _t("activation_ranges", "activations", "activation_layers")
-         + _p("activation_curves", "activations")),
-        (n.compare_losses, ["model_input", f"{P}.losses", FIT, SEED],
-         _t("loss_classifier", "loss_saturation", "loss_regression") + _p("losses")),
-    ]  # fmt: skip
-
-
+# The experiments whose tables carry a ``fit_diagnosis`` column, summarized in one table.
 DIAGNOSED = ("fit_tracked", "pooling", "normalization", "lr_sweep", "schedules", "optimizers",
              "capacity", "activations", "loss_classifier")  # fmt: skip
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     threads = base_parameters("diagnostics.threads")
-    nodes = [_node(func, inputs, outputs, threads) for func, inputs, outputs in _specs()]
-    summary = Node(
-        n.summarize_fit_diagnoses,
-        {name: f"diag_{name}_table" for name in DIAGNOSED},
-        "diag_fit_diagnoses_table",
-        name="summarize_fit_diagnoses",
+    return Pipeline(
+        [
+            node(
+                n.diagnose_synthetic_curves,
+                {"params": FIT, "seed": SEED},
+                ["diag_fit_synthetic_table", "diag_fit_synthetic_plot"],
+                threads=threads,
+            ),
+            node(
+                n.train_tracked_runs,
+                {
+                    "model_input": "model_input",
+                    "params": param("diagnostics.tracked"),
+                    "fit": FIT,
+                    "seed": SEED,
+                },
+                ["diag_tracked_histories_table", "diag_fit_tracked_table", "diag_fit_tracked_plot"],
+                threads=threads,
+            ),
+            node(
+                n.check_early_stopping,
+                {
+                    "params": param("diagnostics.early_stopping"),
+                    "tracked_histories": "diag_tracked_histories_table",
+                    "tracked_table": "diag_fit_tracked_table",
+                },
+                ["diag_early_stopping_table", "diag_early_stopping_plot"],
+                threads=threads,
+            ),
+            node(
+                n.check_conv_arithmetic,
+                {"params": param("diagnostics.conv"), "seed": SEED},
+                [
+                    "diag_conv_sizes_table",
+                    "diag_receptive_fields_table",
+                    "diag_stride_padding_table",
+                    "diag_receptive_fields_plot",
+                    "diag_stride_padding_plot",
+                    "diag_conv_metrics",
+                ],
+                threads=threads,
+            ),
+            node(
+                n.study_pooling,
+                {"model_input": "model_input", "params": CNN, "fit": FIT, "seed": SEED},
+                [
+                    "diag_pooling_table",
+                    "diag_shift_accuracy_table",
+                    "diag_relu_sparsity_table",
+                    "diag_shift_accuracy_plot",
+                    "diag_feature_maps_plot",
+                ],
+                threads=threads,
+            ),
+            node(
+                n.study_normalization,
+                {"model_input": "model_input", "params": CNN, "fit": FIT, "seed": SEED},
+                ["diag_normalization_table", "diag_normalization_plot"],
+                threads=threads,
+            ),
+            node(
+                n.measure_gradient_flow,
+                {
+                    "model_input": "model_input",
+                    "params": param("diagnostics.gradient_flow"),
+                    "seed": SEED,
+                },
+                [
+                    "diag_gradient_norms_table",
+                    "diag_gradient_flow_table",
+                    "diag_gradient_findings_table",
+                    "diag_gradient_flow_plot",
+                    "diag_gradient_metrics",
+                ],
+                threads=threads,
+            ),
+            node(
+                n.sweep_learning_rates,
+                {"model_input": "model_input", "params": HYPERPARAMS, "fit": FIT, "seed": SEED},
+                ["diag_lr_sweep_table", "diag_lr_sweep_plot", "diag_lr_metrics"],
+                threads=threads,
+            ),
+            node(
+                n.compare_schedules,
+                {"model_input": "model_input", "params": HYPERPARAMS, "fit": FIT, "seed": SEED},
+                ["diag_schedules_table", "diag_schedules_plot"],
+                threads=threads,
+            ),
+            node(
+                n.compare_batch_sizes,
+                {"model_input": "model_input", "params": HYPERPARAMS, "seed": SEED},
+                ["diag_batch_trace_table", "diag_batch_sizes_table", "diag_batch_sizes_plot"],
+                threads=threads,
+            ),
+            node(
+                n.study_epochs,
+                {"model_input": "model_input", "params": HYPERPARAMS, "fit": FIT, "seed": SEED},
+                ["diag_epochs_table", "diag_epochs_plot"],
+                threads=threads,
+            ),
+            node(
+                n.compare_optimizers,
+                {"model_input": "model_input", "params": HYPERPARAMS, "fit": FIT, "seed": SEED},
+                ["diag_optimizers_table", "diag_optimizers_plot"],
+                threads=threads,
+            ),
+            node(
+                n.optimize_quadratic,
+                {"params": param("diagnostics.quadratic")},
+                ["diag_quadratic_paths_table", "diag_quadratic_table", "diag_quadratic_plot"],
+                threads=threads,
+            ),
+            node(
+                n.decompose_regression_error,
+                {"params": BIAS_VARIANCE, "seed": SEED},
+                [
+                    "diag_bias_variance_table",
+                    "diag_bias_variance_plot",
+                    "diag_bias_variance_metrics",
+                ],
+                threads=threads,
+            ),
+            node(
+                n.decompose_classifier_error,
+                {"model_input": "model_input", "params": BIAS_VARIANCE, "seed": SEED},
+                ["diag_zero_one_table", "diag_zero_one_plot"],
+                threads=threads,
+            ),
+            node(
+                n.sweep_capacity,
+                {
+                    "model_input": "model_input",
+                    "params": param("diagnostics.complexity"),
+                    "fit": FIT,
+                    "seed": SEED,
+                },
+                ["diag_capacity_table", "diag_capacity_plot"],
+                threads=threads,
+            ),
+            node(
+                n.compare_classical_and_deep,
+                {
+                    "model_input": "model_input",
+                    "params": param("diagnostics.classical"),
+                    "seed": SEED,
+                },
+                [
+                    "diag_classical_table",
+                    "diag_classical_winners_table",
+                    "diag_classical_plot",
+                    "diag_learning_curves_by_size_plot",
+                ],
+                threads=threads,
+            ),
+            node(
+                n.sweep_activations,
+                {
+                    "model_input": "model_input",
+                    "params": param("diagnostics.activations"),
+                    "fit": FIT,
+                    "seed": SEED,
+                },
+                [
+                    "diag_activation_ranges_table",
+                    "diag_activations_table",
+                    "diag_activation_layers_table",
+                    "diag_activation_curves_plot",
+                    "diag_activations_plot",
+                ],
+                threads=threads,
+            ),
+            node(
+                n.compare_losses,
+                {
+                    "model_input": "model_input",
+                    "params": param("diagnostics.losses"),
+                    "fit": FIT,
+                    "seed": SEED,
+                },
+                [
+                    "diag_loss_classifier_table",
+                    "diag_loss_saturation_table",
+                    "diag_loss_regression_table",
+                    "diag_losses_plot",
+                ],
+                threads=threads,
+            ),
+            node(
+                n.summarize_fit_diagnoses,
+                {name: f"diag_{name}_table" for name in DIAGNOSED},
+                "diag_fit_diagnoses_table",
+                threads=threads,
+            ),
+            node(
+                n.report_findings,
+                {
+                    "params": param("diagnostics.findings"),
+                    "conv": param("diagnostics.conv"),
+                    "fit": FIT,
+                    **{name: f"diag_{name}_table" for name in FINDINGS_TABLES},
+                },
+                "diagnostics_findings",
+                name="report_diagnostics_findings",  # unique beside the other pipelines' findings
+                threads=threads,
+            ),
+        ]
     )
-    return Pipeline([*nodes, summary])

@@ -1,134 +1,178 @@
-"""Wiring of the fundamentals pipeline: independent experiments, each reported on its own.
+"""Wiring of the fundamentals pipeline: independent NumPy experiments, each reported on its own.
 
-Outputs named ``fundamentals_<name>_table`` / ``_plot`` / ``_metrics`` are resolved by the
-dataset factories in ``catalog_fundamentals.yml`` (CSV / PNG under
-``data/08_reporting/fundamentals/`` and in the MLflow parent run; metrics in MLflow). Nodes
-sit in the namespace ``fundamentals`` (``fundamentals.check_gradients``, ...), so their names
-stay unique when every pipeline runs together.
+Every node reads its block ``params:fundamentals.<experiment>`` (and the seed) and writes
+``fundamentals_<name>_table`` / ``_plot`` / ``_metrics``, which the dataset factories of
+``catalog_fundamentals.yml`` resolve (CSV / PNG under ``data/08_reporting/fundamentals/`` and in
+the MLflow parent run; metrics in MLflow). The last node, ``report_findings``, reads the tables
+with ``params:fundamentals.findings`` and writes ``fundamentals_findings`` (the course's unit-2
+claims with their verdicts, ``data/08_reporting/findings/fundamentals.csv``). Nodes sit in the namespace ``fundamentals``
+(``fundamentals.check_gradients``, ...), so their names stay unique when every pipeline runs
+together; the namespace does not prefix the dataset names.
 """
 
-from collections.abc import Callable
+from kedro.pipeline import Pipeline
 
-from kedro.pipeline import Node, Pipeline
-
+from dl_lab.findings.fundamentals import TABLES as FINDINGS_TABLES
+from dl_lab.pipelines._kit import node, param
 from dl_lab.pipelines.fundamentals import nodes as n
 
-SEED = "params:seed"
-
-
-def _node(func: Callable, params: str | None, outputs: list[str], seeded: bool = False) -> Node:
-    """``func`` reading ``params:fundamentals.<params>`` (and the seed), writing ``outputs``."""
-    inputs = [f"params:fundamentals.{params}"] if params else []
-    inputs += [SEED] if seeded else []
-    names = [f"fundamentals_{name}" for name in outputs]
-    return Node(
-        func,
-        inputs or None,
-        names if len(names) > 1 else names[0],
-        name=func.__name__,
-        namespace="fundamentals",
-    )
+SEED = param("seed")
+NAMESPACE = "fundamentals"
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
-            _node(
-                n.check_worked_examples, None, ["worked_examples_table", "worked_examples_metrics"]
+            node(
+                n.check_worked_examples,
+                {},
+                ["fundamentals_worked_examples_table", "fundamentals_worked_examples_metrics"],
+                namespace=NAMESPACE,
             ),
-            _node(n.build_truth_tables, None, ["truth_tables_table"]),
-            _node(
+            node(
+                n.build_truth_tables,
+                {},
+                "fundamentals_truth_tables_table",
+                namespace=NAMESPACE,
+            ),
+            node(
                 n.search_threshold_units,
-                "threshold_search",
-                ["threshold_search_table", "threshold_search_metrics"],
+                {"params": param("fundamentals.threshold_search")},
+                ["fundamentals_threshold_search_table", "fundamentals_threshold_search_metrics"],
+                namespace=NAMESPACE,
             ),
-            _node(
+            node(
                 n.run_perceptron,
-                "perceptron",
-                ["perceptron_table", "perceptron_plot", "perceptron_metrics"],
-                seeded=True,
+                {"params": param("fundamentals.perceptron"), "seed": SEED},
+                [
+                    "fundamentals_perceptron_table",
+                    "fundamentals_perceptron_plot",
+                    "fundamentals_perceptron_metrics",
+                ],
+                namespace=NAMESPACE,
             ),
-            _node(
+            node(
                 n.check_gradients,
-                "gradient_check",
-                ["gradient_check_table", "gradient_check_metrics"],
-                seeded=True,
+                {"params": param("fundamentals.gradient_check"), "seed": SEED},
+                ["fundamentals_gradient_check_table", "fundamentals_gradient_check_metrics"],
+                namespace=NAMESPACE,
             ),
-            _node(
+            node(
                 n.trace_two_layer_backprop,
-                "two_layer",
-                ["two_layer_trace_table", "two_layer_trace_plot"],
-                seeded=True,
+                {"params": param("fundamentals.two_layer"), "seed": SEED},
+                ["fundamentals_two_layer_trace_table", "fundamentals_two_layer_trace_plot"],
+                namespace=NAMESPACE,
             ),
-            _node(
+            node(
                 n.demonstrate_linear_collapse,
-                "linear_collapse",
-                ["linear_collapse_table", "activations_plot", "linear_collapse_metrics"],
-                seeded=True,
+                {"params": param("fundamentals.linear_collapse"), "seed": SEED},
+                [
+                    "fundamentals_linear_collapse_table",
+                    "fundamentals_activations_plot",
+                    "fundamentals_linear_collapse_metrics",
+                ],
+                namespace=NAMESPACE,
             ),
-            _node(
+            node(
                 n.train_xor_nets,
-                "xor",
+                {"params": param("fundamentals.xor"), "seed": SEED},
                 [
-                    "xor_runs_table",
-                    "xor_success_table",
-                    "xor_boundaries_plot",
-                    "xor_hidden_plot",
-                    "xor_losses_plot",
-                    "xor_metrics",
+                    "fundamentals_xor_runs_table",
+                    "fundamentals_xor_success_table",
+                    "fundamentals_xor_boundaries_plot",
+                    "fundamentals_xor_hidden_plot",
+                    "fundamentals_xor_losses_plot",
+                    "fundamentals_xor_metrics",
                 ],
-                seeded=True,
+                namespace=NAMESPACE,
             ),
-            _node(
+            node(
                 n.tabulate_gd_steps,
-                "learning_rates",
-                ["gd_linear_steps_table", "gd_quadratic_steps_table"],
+                {"params": param("fundamentals.learning_rates")},
+                ["fundamentals_gd_linear_steps_table", "fundamentals_gd_quadratic_steps_table"],
+                namespace=NAMESPACE,
             ),
-            _node(
+            node(
                 n.sweep_learning_rates,
-                "learning_rates",
-                ["learning_rates_table", "learning_rates_plot", "learning_rates_metrics"],
-            ),
-            _node(
-                n.race_optimizers,
-                "momentum",
-                ["momentum_table", "momentum_plot", "momentum_metrics"],
-            ),
-            _node(
-                n.explore_softmax,
-                "softmax",
-                ["softmax_table", "softmax_stability_table", "softmax_plot", "softmax_metrics"],
-                seeded=True,
-            ),
-            _node(
-                n.compare_weight_penalties,
-                "weight_penalties",
-                ["weight_penalties_table", "weight_penalties_plot", "weight_penalties_metrics"],
-                seeded=True,
-            ),
-            _node(
-                n.compare_activity_sparsity,
-                "activity_sparsity",
-                ["activity_sparsity_table", "activity_sparsity_plot", "activity_sparsity_metrics"],
-                seeded=True,
-            ),
-            _node(
-                n.compare_depth,
-                "depth",
+                {"params": param("fundamentals.learning_rates")},
                 [
-                    "depth_runs_table",
-                    "depth_table",
-                    "depth_exact_table",
-                    "depth_plot",
-                    "depth_metrics",
+                    "fundamentals_learning_rates_table",
+                    "fundamentals_learning_rates_plot",
+                    "fundamentals_learning_rates_metrics",
                 ],
-                seeded=True,
+                namespace=NAMESPACE,
             ),
-            _node(
+            node(
+                n.race_optimizers,
+                {"params": param("fundamentals.momentum")},
+                [
+                    "fundamentals_momentum_table",
+                    "fundamentals_momentum_plot",
+                    "fundamentals_momentum_metrics",
+                ],
+                namespace=NAMESPACE,
+            ),
+            node(
+                n.explore_softmax,
+                {"params": param("fundamentals.softmax"), "seed": SEED},
+                [
+                    "fundamentals_softmax_table",
+                    "fundamentals_softmax_stability_table",
+                    "fundamentals_softmax_plot",
+                    "fundamentals_softmax_metrics",
+                ],
+                namespace=NAMESPACE,
+            ),
+            node(
+                n.compare_weight_penalties,
+                {"params": param("fundamentals.weight_penalties"), "seed": SEED},
+                [
+                    "fundamentals_weight_penalties_table",
+                    "fundamentals_weight_penalties_plot",
+                    "fundamentals_weight_penalties_metrics",
+                ],
+                namespace=NAMESPACE,
+            ),
+            node(
+                n.compare_activity_sparsity,
+                {"params": param("fundamentals.activity_sparsity"), "seed": SEED},
+                [
+                    "fundamentals_activity_sparsity_table",
+                    "fundamentals_activity_sparsity_plot",
+                    "fundamentals_activity_sparsity_metrics",
+                ],
+                namespace=NAMESPACE,
+            ),
+            node(
+                n.compare_depth,
+                {"params": param("fundamentals.depth"), "seed": SEED},
+                [
+                    "fundamentals_depth_runs_table",
+                    "fundamentals_depth_table",
+                    "fundamentals_depth_exact_table",
+                    "fundamentals_depth_plot",
+                    "fundamentals_depth_metrics",
+                ],
+                namespace=NAMESPACE,
+            ),
+            node(
                 n.compare_hebbian,
-                "hebbian",
-                ["hebbian_table", "hebbian_plot", "hebbian_metrics"],
-                seeded=True,
+                {"params": param("fundamentals.hebbian"), "seed": SEED},
+                [
+                    "fundamentals_hebbian_table",
+                    "fundamentals_hebbian_plot",
+                    "fundamentals_hebbian_metrics",
+                ],
+                namespace=NAMESPACE,
+            ),
+            node(
+                n.report_findings,
+                {
+                    "params": param("fundamentals.findings"),
+                    **{name: f"fundamentals_{name}_table" for name in FINDINGS_TABLES},
+                },
+                "fundamentals_findings",
+                namespace=NAMESPACE,
             ),
         ]
     )

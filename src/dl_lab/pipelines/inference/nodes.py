@@ -9,6 +9,7 @@ import pandas as pd
 import torch
 
 from dl_lab import tracking
+from dl_lab.data.bundle import ModelInput
 from dl_lab.lifecycle.serving import check_input_shape, check_unit_range, predict_proba, score
 from dl_lab.pipelines.inference.params import InferenceParams
 
@@ -40,14 +41,14 @@ def resolve_model(inference: InferenceParams) -> dict[str, Any]:
 
 
 def prepare_inputs(
-    model_input: dict[str, Any],
+    model_input: ModelInput,
     inference_images: dict[str, Any],
     model_info: dict[str, Any],
     inference: InferenceParams,
 ) -> dict[str, Any]:
     """The images to predict, scaled to [0, 1] and checked against the model's input shape."""
     if inference.source == "test_split":
-        x, y = model_input["x_test"], model_input["y_test"].numpy()
+        x, y = model_input.x_test, model_input.y_test.numpy()
         names, source = [f"test#{i}" for i in range(len(x))], "the test split"
     else:
         source = inference_images["path"]
@@ -65,24 +66,24 @@ def prepare_inputs(
 def predict_batch(
     batch: dict[str, Any],
     model_info: dict[str, Any],
-    model_input: dict[str, Any],
+    model_input: ModelInput,
     inference: InferenceParams,
 ) -> tuple[pd.DataFrame, dict[str, Any], dict[str, dict[str, float]]]:
     """Predicted class and softmax probabilities per input; accuracy when labels are known."""
     model = tracking.load_torch_model(model_info["model_uri"])
     probabilities = predict_proba(model, batch["x"], inference.batch_size)
-    classes = list(model_input["classes"])
+    classes = list(model_input.classes)
     table = pd.DataFrame(probabilities, columns=[f"prob_{c}" for c in classes])
     predicted = probabilities.argmax(axis=1)
     table.insert(0, "predicted_class", np.asarray(classes)[predicted])
     table.insert(0, "input", batch["names"])
     summary = {**model_info, "source": batch["source"], "samples": len(table)}
-    metrics: dict[str, dict[str, float]] = {}
+    metrics: dict[str, float] = {}
     if batch["y"] is not None:
         table["label"] = np.asarray(classes)[batch["y"]]
         scores = score(probabilities, batch["y"])
         summary["accuracy"] = scores["test_acc"]
-        metrics["inference_acc"] = {"value": scores["test_acc"], "step": 0}
+        metrics["inference_acc"] = scores["test_acc"]
         if inference.source == "test_split" and model_info["recorded_test_acc"] is not None:
             summary["matches_recorded_test_acc"] = (
                 scores["test_acc"] == model_info["recorded_test_acc"]
@@ -90,4 +91,4 @@ def predict_batch(
     tracking.set_tags(
         {"model_name": model_info["model_name"], "model_version": model_info["version"]}
     )
-    return table, summary, metrics
+    return table, summary, tracking.metric_values(metrics)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from dl_lab.config import StrictModel
 
 
-class InferenceParams(BaseModel):
+class InferenceParams(StrictModel):
     """Which registered model to serve, and on what inputs."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     model_name: str = Field(min_length=1)
     alias: str = "champion"

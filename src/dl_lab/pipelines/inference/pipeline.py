@@ -1,25 +1,37 @@
-"""Wiring of the inference pipeline (run on demand, not in __default__)."""
+"""Wiring of the inference pipeline: resolve the champion, check the inputs, predict
+(run on demand, not in __default__)."""
 
-from kedro.pipeline import Node, Pipeline
+from kedro.pipeline import Pipeline
 
-from dl_lab.pipelines.inference.nodes import predict_batch, prepare_inputs, resolve_model
+from dl_lab.pipelines._kit import node, param
+from dl_lab.pipelines.inference import nodes as n
+
+INFERENCE = param("inference")
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
-            Node(resolve_model, "params:inference", "inference_model_info", name="resolve_model"),
-            Node(
-                prepare_inputs,
-                ["model_input", "inference_images", "inference_model_info", "params:inference"],
+            node(n.resolve_model, {"inference": INFERENCE}, "inference_model_info"),
+            node(
+                n.prepare_inputs,
+                {
+                    "model_input": "model_input",
+                    "inference_images": "inference_images",
+                    "model_info": "inference_model_info",
+                    "inference": INFERENCE,
+                },
                 "inference_batch",
-                name="prepare_inputs",
             ),
-            Node(
-                predict_batch,
-                ["inference_batch", "inference_model_info", "model_input", "params:inference"],
+            node(
+                n.predict_batch,
+                {
+                    "batch": "inference_batch",
+                    "model_info": "inference_model_info",
+                    "model_input": "model_input",
+                    "inference": INFERENCE,
+                },
                 ["inference_predictions", "inference_summary", "inference_metrics"],
-                name="predict_batch",
             ),
         ]
     )

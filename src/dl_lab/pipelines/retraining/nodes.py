@@ -7,13 +7,15 @@ from typing import Any
 import torch
 
 from dl_lab import tracking
-from dl_lab.data.augmentation import AugmentationSpec
+from dl_lab.data.bundle import ModelInput
 from dl_lab.lifecycle.champion import Decision, compare_and_promote
 from dl_lab.lifecycle.incoming import validate_incoming, with_incoming
 from dl_lab.lifecycle.serving import predict_proba, score
 from dl_lab.pipelines.retraining.params import RetrainingParams
 from dl_lab.training.config import VariantSpec
-from dl_lab.training.fit import fit_classifier
+from dl_lab.training.fit import fit, inference_model
+
+PIPELINE = "retraining"
 
 
 def choose_challenger_config(
@@ -32,14 +34,14 @@ def choose_challenger_config(
 
 
 def validate_incoming_data(
-    incoming_images: dict[str, Any], model_input: dict[str, Any], retraining: RetrainingParams
+    incoming_images: dict[str, Any], model_input: ModelInput, retraining: RetrainingParams
 ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """New labelled images from data/01_raw/incoming, checked like ingest, scaled to [0, 1]."""
     return validate_incoming(incoming_images, model_input, retraining.incoming_pixel_max)
 
 
 def train_challenger(
-    model_input: dict[str, Any],
+    model_input: ModelInput,
     incoming: dict[str, torch.Tensor],
     incoming_summary: dict[str, Any],
     config: dict[str, Any],
@@ -48,40 +50,34 @@ def train_challenger(
 ) -> dict[str, Any]:
     """Train the challenger on train (+ new data), log it and register a new model version."""
     variant = VariantSpec(**config["variant"])
-    trainer = retraining.trainer.model_copy(update={"batch_size": config["batch_size"]})
-    tags = {
-        "pipeline": "retraining",
-        "role": "challenger",
-        "config_source": config["source"],
-        "architecture": variant.architecture,
-        "regularizer": variant.regularizer,
-        "seed": seed,
-        "dataset": model_input["dataset"],
-        "data_fingerprint": model_input["fingerprint"],
-        "incoming_samples": incoming_summary["samples"],
-        "git_sha": tracking.git_sha(),
-    }
-    data = with_incoming(model_input, incoming)
-    run_name = f"retraining__{retraining.model_name}__seed{seed}"
-    result = fit_classifier(data, variant, trainer, AugmentationSpec(), seed, run_name, tags)
-    example = model_input["x_test"][:8]
-    model_uri = tracking.log_torch_model(result.run_id, result.module.inference_model(), example)
-    version = tracking.register_model(model_uri, retraining.model_name, tags)
+    trainer = retraining.trainer.override(batch_size=config["batch_size"])
+    identity = tracking.RunIdentity(PIPELINE, PIPELINE, retraining.model_name, seed).with_tags(
+        role="challenger",
+        config_source=config["source"],
+        incoming_samples=incoming_summary["samples"],
+    )
+    result = fit(with_incoming(model_input, incoming), variant, trainer, identity)
+    tags = identity.for_data(model_input).with_tags(
+        architecture=variant.architecture, regularizer=variant.regularizer
+    )
+    model = inference_model(result.module)
+    model_uri = tracking.log_torch_model(result.run_id, model, model_input.x_test[:8])
+    version = tracking.register_model(model_uri, retraining.model_name, tags.tags())
     fitted = {"run_id": result.run_id, "model_uri": model_uri, "version": version}
-    return {**tags, **fitted, "best_val_acc": result.summary.get("best_val_acc")}
+    return {**tags.tags(), **fitted, "best_val_acc": result.summary.get("best_val_acc")}
 
 
 def promote_if_better(
-    challenger: dict[str, Any], model_input: dict[str, Any], retraining: RetrainingParams
+    challenger: dict[str, Any], model_input: ModelInput, retraining: RetrainingParams
 ) -> tuple[dict[str, Any], dict[str, dict[str, float]]]:
     """Score challenger and champion on the frozen test split; promote by the margin."""
-    x_test, y_test = model_input["x_test"], model_input["y_test"].numpy()
+    x_test, y_test = model_input.x_test, model_input.y_test.numpy()
 
     def evaluate(model_uri: str) -> dict[str, float]:
         return score(predict_proba(tracking.load_torch_model(model_uri), x_test), y_test)
 
     context = {key: challenger[key] for key in ("run_id", "config_source", "data_fingerprint")}
-    context["incoming_samples"] = challenger["incoming_samples"]
+    context["incoming_samples"] = int(challenger["incoming_samples"])  # a tag: a string
     decision = compare_and_promote(
         retraining.model_name,
         retraining.alias,
@@ -100,7 +96,7 @@ def promote_if_better(
     if decision.champion_value is not None:
         metrics[f"champion_{decision.metric}"] = decision.champion_value
     record = {**vars(decision), **context}
-    return record, {k: {"value": float(v), "step": 0} for k, v in metrics.items()}
+    return record, tracking.metric_values(metrics)
 
 
 def _tag_decision(decision: Decision, challenger_run_id: str) -> None:

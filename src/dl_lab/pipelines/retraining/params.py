@@ -4,24 +4,21 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 import dl_lab.tuning  # noqa: F401  (registers tunable_cnn for the fallback challenger)
+from dl_lab.config import StrictModel
 from dl_lab.training.config import TrainerConfig, VariantSpec
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ChallengerFallback(_Strict):
+class ChallengerFallback(StrictModel):
     """The configuration trained when the study has no best configuration yet."""
 
     variant: VariantSpec
     batch_size: int = Field(64, ge=1)
 
 
-class RetrainingParams(_Strict):
+class RetrainingParams(StrictModel):
     """Registry name and alias, the promotion rule, the lock, the audit and the challenger."""
 
     model_name: str = Field(min_length=1)

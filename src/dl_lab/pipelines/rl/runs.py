@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from dl_lab import tracking
-from dl_lab.pipelines.rl.params import Budget, Study
 from dl_lab.rl.agents import make_config, result_policy, train_agent
 from dl_lab.rl.common import MetricRecorder, TrainResult, evaluate
+from dl_lab.rl.config import Budget, Study
 from dl_lab.rl.envs import EnvFactory
 
 
@@ -41,17 +41,12 @@ def run_agent(
     eval_env_fn: EnvFactory | None = None,
 ) -> AgentRun:
     """Train one agent in its own child run, then evaluate it greedily on fresh episodes."""
-    config = make_config(spec.algorithm, spec.options(variant, budget.options(study)), seed=seed)
-    tags = {
-        "pipeline": "rl",
-        "study": study,
-        "variant": variant,
-        "algorithm": spec.algorithm,
-        "env_id": spec.env_id,
-        "seed": seed,
-    }
+    config = make_config(spec.algorithm, spec.options(variant), seed=seed)
+    identity = tracking.RunIdentity("rl", study, variant, seed).with_tags(
+        algorithm=spec.algorithm, env_id=spec.env_id
+    )
     recorder = MetricRecorder()
-    with tracking.child_run(f"{study}__{variant}__seed{seed}", tags, asdict(config)) as run_id:
+    with tracking.identified_run(identity, asdict(config)) as run_id:
         result = train_agent(spec.algorithm, config, env_fn, recorder)
         returns = evaluate(
             result_policy(result), eval_env_fn or env_fn, budget.eval_episodes, budget.eval_seed

@@ -1,49 +1,67 @@
-"""Wiring of the tuning pipeline: study -> figures; best config -> retrain -> test once."""
+"""Wiring of the tuning pipeline: study -> figures; best config -> retrain -> test once;
+the study's tables -> the course's claims (1.10b, 1.22, 2.23)."""
 
-from kedro.pipeline import Node, Pipeline
+from kedro.pipeline import Pipeline
 
-from dl_lab.pipelines.tuning.nodes import optimize_study, plot_study, retrain_best_config
+from dl_lab.findings import tuning as findings
+from dl_lab.pipelines._kit import node, param
+from dl_lab.pipelines.tuning import nodes as n
+
+TUNING, SEED = param("tuning"), param("seed")
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
-            Node(
-                optimize_study,
-                ["model_input", "params:tuning", "params:seed"],
+            node(
+                n.optimize_study,
+                {"model_input": "model_input", "tuning": TUNING, "seed": SEED},
                 [
                     "tuning_trials",
                     "tuning_intermediate_values",
                     "tuning_param_importances",
                     "tuning_best_params",
                 ],
-                name="optimize_study",
             ),
-            Node(
-                plot_study,
-                ["tuning_trials", "tuning_intermediate_values", "tuning_param_importances"],
+            node(
+                n.plot_study,
+                {
+                    "trials": "tuning_trials",
+                    "intermediate": "tuning_intermediate_values",
+                    "importances": "tuning_param_importances",
+                },
                 [
                     "tuning_optimization_history_plot",
                     "tuning_param_importances_plot",
                     "tuning_intermediate_values_plot",
                 ],
-                name="plot_study",
             ),
-            Node(
-                retrain_best_config,
-                [
-                    "model_input",
-                    "tuning_best_params",
-                    "params:tuning",
-                    "params:seed",
-                ],
+            node(
+                n.retrain_best_config,
+                {
+                    "model_input": "model_input",
+                    "best_params": "tuning_best_params",
+                    "tuning": TUNING,
+                    "seed": SEED,
+                },
                 [
                     "tuning_best_model",
                     "tuning_final_summary",
                     "tuning_final_confusion_plot",
                     "tuning_metrics",
                 ],
-                name="retrain_best_config",
+            ),
+            node(
+                findings.answer,
+                {
+                    "trials": "tuning_trials",
+                    "intermediate": "tuning_intermediate_values",
+                    "best_params": "tuning_best_params",
+                    "final_summary": "tuning_final_summary",
+                    "tuning": TUNING,
+                },
+                "tuning_findings",
+                name="report_tuning_findings",
             ),
         ]
     )

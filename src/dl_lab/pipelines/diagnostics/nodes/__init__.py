@@ -12,6 +12,7 @@ from dl_lab.pipelines.diagnostics.nodes.cnn import (
     study_normalization,
     study_pooling,
 )
+from dl_lab.pipelines.diagnostics.nodes.findings import report_findings
 from dl_lab.pipelines.diagnostics.nodes.fit import (
     check_early_stopping,
     diagnose_synthetic_curves,
@@ -32,7 +33,7 @@ __all__ = [
     "check_conv_arithmetic", "check_early_stopping", "compare_batch_sizes",
     "compare_classical_and_deep", "compare_losses", "compare_optimizers", "compare_schedules",
     "decompose_classifier_error", "decompose_regression_error", "diagnose_synthetic_curves",
-    "measure_gradient_flow", "optimize_quadratic", "study_epochs", "study_normalization",
-    "study_pooling", "summarize_fit_diagnoses", "sweep_activations", "sweep_capacity",
+    "measure_gradient_flow", "optimize_quadratic", "report_findings", "study_epochs",
+    "study_normalization", "study_pooling", "summarize_fit_diagnoses", "sweep_activations", "sweep_capacity",
     "sweep_learning_rates", "train_tracked_runs",
 ]  # fmt: skip

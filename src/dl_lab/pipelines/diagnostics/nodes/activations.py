@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 import torch
 from matplotlib.figure import Figure
 
+from dl_lab.data.bundle import ModelInput
 from dl_lab.diagnostics.activation_sweep import activation_sweep
 from dl_lab.diagnostics.activations import (
     activation_curves,
@@ -15,6 +14,8 @@ from dl_lab.diagnostics.activations import (
     first_epoch_reaching,
     softmax_curve,
 )
+from dl_lab.diagnostics.complexity import deep_mlp_factory
+from dl_lab.diagnostics.config import ActivationsParams, FitParams, LossesParams
 from dl_lab.diagnostics.losses import (
     logit_gradient_norms,
     mse_on_probabilities,
@@ -22,25 +23,23 @@ from dl_lab.diagnostics.losses import (
     saturation_gradients,
 )
 from dl_lab.evaluation.fit import diagnose_fit
-from dl_lab.pipelines.diagnostics.nodes._common import mlp_maker, splits
-from dl_lab.pipelines.diagnostics.params import ActivationsParams, FitParams, LossesParams
 from dl_lab.reporting.diagnostics.activations import (
     plot_activation_curves,
     plot_activation_training,
     plot_losses,
 )
-from dl_lab.training.loops import train_classifier
+from dl_lab.training.loops import prepare_splits, train_classifier
 
 
 def sweep_activations(
-    model_input: dict[str, Any], params: ActivationsParams, fit: FitParams, seed: int
+    model_input: ModelInput, params: ActivationsParams, fit: FitParams, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, Figure, Figure]:
     """Ranges and derivatives of each activation; the same deep MLP trained with each."""
     low, high = params.curve_range
     curves = pd.concat(
         [activation_curves(params.names, low, high), softmax_curve(low=low, high=high)]
     )
-    data = splits(model_input, params.train_size, seed)
+    data = prepare_splits(model_input, params.train_size, seed)
     table, histories, layers = activation_sweep(
         params.names, data, params.depth, params.width, params.loop, params.target, seed,
         fit.thresholds,
@@ -50,11 +49,11 @@ def sweep_activations(
 
 
 def compare_losses(
-    model_input: dict[str, Any], params: LossesParams, fit: FitParams, seed: int
+    model_input: ModelInput, params: LossesParams, fit: FitParams, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, Figure]:
     """MSE vs cross-entropy on one classifier (speed, gradient at saturation); robust regression."""
-    data = splits(model_input, params.train_size, seed)
-    make = mlp_maker(data, params.model["depth"], params.model["width"])
+    data = prepare_splits(model_input, params.train_size, seed)
+    make = deep_mlp_factory(data, params.model["depth"], params.model["width"])
     rows, histories = [], []
     for name, loss_fn in (
         ("cross_entropy", torch.nn.functional.cross_entropy),

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 from matplotlib.figure import Figure
 
+from dl_lab import tracking
+from dl_lab.data.bundle import ModelInput
 from dl_lab.diagnostics.bias_variance import minimum_of, mlp_width_sweep, polynomial_fitter, sweep
 from dl_lab.diagnostics.classical import compare_classical_deep, winners
 from dl_lab.diagnostics.complexity import (
@@ -15,14 +15,13 @@ from dl_lab.diagnostics.complexity import (
     depth_bias_variance,
     mlp_factory,
 )
-from dl_lab.evaluation.fit import recommend_complexity
-from dl_lab.pipelines.diagnostics.nodes._common import metrics, splits
-from dl_lab.pipelines.diagnostics.params import (
+from dl_lab.diagnostics.config import (
     BiasVarianceParams,
     ClassicalParams,
     ComplexityParams,
     FitParams,
 )
+from dl_lab.evaluation.fit import recommend_complexity
 from dl_lab.reporting.diagnostics.capacity import (
     plot_bias_variance,
     plot_capacity,
@@ -30,7 +29,7 @@ from dl_lab.reporting.diagnostics.capacity import (
     plot_learning_curves_by_size,
     plot_zero_one,
 )
-from dl_lab.training.loops import prepare_splits, standardizer
+from dl_lab.training.loops import prepare_splits
 
 
 def decompose_regression_error(
@@ -54,14 +53,14 @@ def decompose_regression_error(
                                              / table["expected_test_mse"]).max()),
     }  # fmt: skip
     figure = plot_bias_variance({"polynomial degree": poly, "MLP hidden width": mlp})
-    return table, figure, metrics(summary)
+    return table, figure, tracking.metric_values(summary)
 
 
 def decompose_classifier_error(
-    model_input: dict[str, Any], params: BiasVarianceParams, seed: int
+    model_input: ModelInput, params: BiasVarianceParams, seed: int
 ) -> tuple[pd.DataFrame, Figure]:
     """0-1 loss = bias + net variance (Domingos) across MLP depth, on bootstrap fits."""
-    data = splits(model_input, params.classifier_train_size, seed)
+    data = prepare_splits(model_input, params.classifier_train_size, seed)
     factories = {f"depth {d}": mlp_factory(data, d, params.classifier_width)
                  for d in params.classifier_depths}  # fmt: skip
     table = depth_bias_variance(factories, data, params.classifier_k, params.classifier_loop, seed)
@@ -69,10 +68,10 @@ def decompose_classifier_error(
 
 
 def sweep_capacity(
-    model_input: dict[str, Any], params: ComplexityParams, fit: FitParams, seed: int
+    model_input: ModelInput, params: ComplexityParams, fit: FitParams, seed: int
 ) -> tuple[pd.DataFrame, Figure]:
     """MLP and CNN depth and width sweeps: accuracy, parameters, FLOPs, time, advice (1.9)."""
-    data = splits(model_input, params.train_size, seed)
+    data = prepare_splits(model_input, params.train_size, seed)
     sweeps = {
         "mlp_depth": {f"d{d}": mlp_factory(data, d, params.mlp_width) for d in params.mlp_depths},
         "mlp_width": {f"w{w}": mlp_factory(data, params.mlp_depth, w) for w in params.mlp_widths},
@@ -94,14 +93,13 @@ def sweep_capacity(
 
 
 def compare_classical_and_deep(
-    model_input: dict[str, Any], params: ClassicalParams, seed: int
+    model_input: ModelInput, params: ClassicalParams, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame, Figure, Figure]:
     """Classical models on pixels and HOG vs MLP and CNN across training-set sizes (test split);
     the full table and, per size, who wins."""
-    pixels = prepare_splits(model_input, None, seed, eval_split="test", standardize=False)
     deep = {name: (m.architecture, m.options) for name, m in params.deep.items()}
     table = compare_classical_deep(
-        pixels, standardizer(model_input), list(params.sizes), params.classifiers,
-        list(params.features), deep, params.loop, params.min_updates, seed,
+        model_input, list(params.sizes), params.classifiers, list(params.features), deep,
+        params.loop, params.min_updates, seed,
     )  # fmt: skip
     return table, winners(table), plot_classical(table), plot_learning_curves_by_size(table)

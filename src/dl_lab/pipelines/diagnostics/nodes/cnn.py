@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 from matplotlib.figure import Figure
 
+from dl_lab import tracking
+from dl_lab.data.bundle import ModelInput
 from dl_lab.diagnostics.cnn import (
     first_layer_views,
     normalization_stability,
     pooling_invariance,
     relu_sparsity,
 )
+from dl_lab.diagnostics.config import CnnParams, ConvParams, FitParams
 from dl_lab.diagnostics.conv import receptive_fields
 from dl_lab.diagnostics.conv_check import (
     check_output_sizes,
     measured_receptive_field,
     stride_padding_costs,
 )
-from dl_lab.pipelines.diagnostics.nodes._common import metrics, splits
-from dl_lab.pipelines.diagnostics.params import CnnParams, ConvParams, FitParams
 from dl_lab.reporting.diagnostics.cnn import (
     plot_feature_maps,
     plot_normalization,
@@ -28,6 +27,7 @@ from dl_lab.reporting.diagnostics.cnn import (
     plot_shift_accuracy,
     plot_stride_padding,
 )
+from dl_lab.training.loops import prepare_splits
 
 
 def check_conv_arithmetic(
@@ -57,14 +57,14 @@ def check_conv_arithmetic(
         ),
     }  # fmt: skip
     return (sizes, fields_table, costs, plot_receptive_fields(fields_table),
-            plot_stride_padding(costs), metrics(summary))  # fmt: skip
+            plot_stride_padding(costs), tracking.metric_values(summary))  # fmt: skip
 
 
 def study_pooling(
-    model_input: dict[str, Any], params: CnnParams, fit: FitParams, seed: int
+    model_input: ModelInput, params: CnnParams, fit: FitParams, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, Figure, Figure]:
     """Max/avg/strided/no pooling: shift tolerance; feature maps and ReLU sparsity."""
-    data = splits(model_input, params.train_size, seed)
+    data = prepare_splits(model_input, params.train_size, seed)
     table, curves, models = pooling_invariance(
         params.pooling_variants, data, params.loop, params.shifts, seed, fit.thresholds
     )
@@ -80,10 +80,10 @@ def study_pooling(
 
 
 def study_normalization(
-    model_input: dict[str, Any], params: CnnParams, fit: FitParams, seed: int
+    model_input: ModelInput, params: CnnParams, fit: FitParams, seed: int
 ) -> tuple[pd.DataFrame, Figure]:
     """No norm vs LRN vs batch norm, trained with SGD at each learning rate."""
-    data = splits(model_input, params.norm_train_size, seed)
+    data = prepare_splits(model_input, params.norm_train_size, seed)
     table, histories = normalization_stability(
         list(params.norms), params.norm_lrs, data, params.norm_loop, seed, fit.thresholds
     )

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
-import torch
 from matplotlib.figure import Figure
 
 from dl_lab import tracking
-from dl_lab.data.augmentation import AugmentationSpec
+from dl_lab.data.bundle import ModelInput
+from dl_lab.diagnostics.config import EarlyStoppingParams, FitParams, TrackedRunsParams
 from dl_lab.diagnostics.curves import KINDS, synthetic_history
 from dl_lab.diagnostics.early_stopping import lightning_early_stopping, simulate_early_stopping
 from dl_lab.evaluation.fit import diagnose_fit, diagnosis_row, fit_diagnosis_tags
-from dl_lab.pipelines.diagnostics.params import EarlyStoppingParams, FitParams, TrackedRunsParams
 from dl_lab.reporting.diagnostics.fit import plot_early_stopping, plot_fit_panels
-from dl_lab.training.fit import fit_classifier
-from dl_lab.training.loops import stratified_subset
+from dl_lab.training.fit import fit as fit_variant
 
 
 def diagnose_synthetic_curves(params: FitParams, seed: int) -> tuple[pd.DataFrame, Figure]:
@@ -30,29 +26,15 @@ def diagnose_synthetic_curves(params: FitParams, seed: int) -> tuple[pd.DataFram
     return table, plot_fit_panels(histories, diagnoses)
 
 
-def _subset_input(model_input: dict[str, Any], size: int | None, seed: int) -> dict[str, Any]:
-    keep = torch.from_numpy(stratified_subset(model_input["y_train"].numpy(), size, seed))
-    return {
-        **model_input,
-        "x_train": model_input["x_train"][keep],
-        "y_train": model_input["y_train"][keep],
-    }
-
-
 def train_tracked_runs(
-    model_input: dict[str, Any], params: TrackedRunsParams, fit: FitParams, seed: int
+    model_input: ModelInput, params: TrackedRunsParams, fit: FitParams, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame, Figure]:
     """Lightning runs (MLflow child runs, tagged with their diagnosis); histories, table, plot."""
     histories, rows, diagnoses = {}, [], {}
     for name, run in params.runs.items():
-        tags = {"pipeline": "diagnostics", "study": "fit_diagnosis", "variant": name, "seed": seed,
-                "architecture": run.variant.architecture, "regularizer": run.variant.regularizer,
-                "dataset": model_input["dataset"], "data_fingerprint": model_input["fingerprint"],
-                "git_sha": tracking.git_sha()}  # fmt: skip
-        result = fit_classifier(
-            _subset_input(model_input, run.train_size, seed), run.variant, params.trainer,
-            AugmentationSpec(), seed, f"diagnostics__{name}__seed{seed}", tags,
-        )  # fmt: skip
+        identity = tracking.RunIdentity("diagnostics", "fit_diagnosis", name, seed)
+        data = model_input.train_subset(run.train_size, seed)
+        result = fit_variant(data, run.variant, params.trainer, identity)
         with tracking.resume_run(result.run_id):
             tracking.set_tags(fit_diagnosis_tags(result.history, fit.thresholds))
         diagnoses[name] = diagnose_fit(result.history, fit.thresholds)

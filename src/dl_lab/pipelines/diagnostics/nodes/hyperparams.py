@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 import pandas as pd
 import torch
 from matplotlib.figure import Figure
 
+from dl_lab import tracking
+from dl_lab.data.bundle import ModelInput
 from dl_lab.diagnostics.batching import batch_size_runs
 from dl_lab.diagnostics.complexity import mlp_factory
+from dl_lab.diagnostics.config import FitParams, HyperparamsParams, QuadraticParams
 from dl_lab.diagnostics.optimization import classify_lr_outcomes, quadratic_trajectories
 from dl_lab.evaluation.fit import diagnose_fit, labels_by_epoch
-from dl_lab.pipelines.diagnostics.nodes._common import metrics, splits
-from dl_lab.pipelines.diagnostics.params import FitParams, HyperparamsParams, QuadraticParams
 from dl_lab.reporting.diagnostics.optimization import (
     plot_batch_sizes,
     plot_epochs,
@@ -23,7 +23,7 @@ from dl_lab.reporting.diagnostics.optimization import (
     plot_quadratic,
     plot_schedules,
 )
-from dl_lab.training.loops import LoopConfig, Splits, train_classifier
+from dl_lab.training.loops import LoopConfig, Splits, prepare_splits, train_classifier
 
 
 def _train(data: Splits, model: dict[str, int], cfg: LoopConfig, seed: int):
@@ -33,10 +33,10 @@ def _train(data: Splits, model: dict[str, int], cfg: LoopConfig, seed: int):
 
 
 def sweep_learning_rates(
-    model_input: dict[str, Any], params: HyperparamsParams, fit: FitParams, seed: int
+    model_input: ModelInput, params: HyperparamsParams, fit: FitParams, seed: int
 ) -> tuple[pd.DataFrame, Figure, dict]:
     """Every rate of every optimizer: outcome (too small / good / too large / diverged)."""
-    data = splits(model_input, params.train_size, seed)
+    data = prepare_splits(model_input, params.train_size, seed)
     sweep = params.lr_sweep
     rows, histories = [], []
     for optimizer, rates in sweep.rates.items():
@@ -61,14 +61,14 @@ def sweep_learning_rates(
     flags = {
         f"lr_sweep_{r.optimizer}_largest_diverged": float(r.diverged) for r in largest.itertuples()
     }
-    return table, plot_lr_sweep(pd.concat(histories), table), metrics(flags)
+    return table, plot_lr_sweep(pd.concat(histories), table), tracking.metric_values(flags)
 
 
 def compare_schedules(
-    model_input: dict[str, Any], params: HyperparamsParams, fit: FitParams, seed: int
+    model_input: ModelInput, params: HyperparamsParams, fit: FitParams, seed: int
 ) -> tuple[pd.DataFrame, Figure]:
     """Constant, step, cosine, one-cycle and reduce-on-plateau on the same run."""
-    data = splits(model_input, params.train_size, seed)
+    data = prepare_splits(model_input, params.train_size, seed)
     rows, histories = [], []
     for name in params.schedules.names:
         result = _train(data, params.model, replace(params.schedules.loop, schedule=name), seed)
@@ -82,10 +82,10 @@ def compare_schedules(
 
 
 def compare_batch_sizes(
-    model_input: dict[str, Any], params: HyperparamsParams, seed: int
+    model_input: ModelInput, params: HyperparamsParams, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame, Figure]:
     """Full batch vs single sample vs mini-batch: loss vs updates and vs wall clock."""
-    data = splits(model_input, params.train_size, seed)
+    data = prepare_splits(model_input, params.train_size, seed)
     p = params.batch_size
     make = mlp_factory(data, params.model["depth"], params.model["width"])
     trace, table = batch_size_runs(
@@ -95,10 +95,10 @@ def compare_batch_sizes(
 
 
 def study_epochs(
-    model_input: dict[str, Any], params: HyperparamsParams, fit: FitParams, seed: int
+    model_input: ModelInput, params: HyperparamsParams, fit: FitParams, seed: int
 ) -> tuple[pd.DataFrame, Figure]:
     """One long run on a small subset; the diagnosis had training stopped at each epoch."""
-    data = splits(model_input, params.epochs.train_size, seed)
+    data = prepare_splits(model_input, params.epochs.train_size, seed)
     result = _train(data, params.model, params.epochs.loop, seed)
     labels = labels_by_epoch(result.history, fit.thresholds)
     table = result.history.assign(fit_diagnosis=labels.to_numpy())
@@ -106,10 +106,10 @@ def study_epochs(
 
 
 def compare_optimizers(
-    model_input: dict[str, Any], params: HyperparamsParams, fit: FitParams, seed: int
+    model_input: ModelInput, params: HyperparamsParams, fit: FitParams, seed: int
 ) -> tuple[pd.DataFrame, Figure]:
     """SGD, momentum, Nesterov, Adam, RMSprop at their usual rates on the same MLP."""
-    data = splits(model_input, params.train_size, seed)
+    data = prepare_splits(model_input, params.train_size, seed)
     rows, histories = [], []
     for name, lr in params.optimizers.rates.items():
         result = _train(

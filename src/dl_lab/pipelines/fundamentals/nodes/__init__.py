@@ -6,6 +6,7 @@ from dl_lab.pipelines.fundamentals.nodes.backprop import (
     trace_two_layer_backprop,
 )
 from dl_lab.pipelines.fundamentals.nodes.capacity import compare_depth, compare_hebbian
+from dl_lab.pipelines.fundamentals.nodes.findings import report_findings
 from dl_lab.pipelines.fundamentals.nodes.neurons import (
     build_truth_tables,
     check_worked_examples,
@@ -35,6 +36,7 @@ __all__ = [
     "demonstrate_linear_collapse",
     "explore_softmax",
     "race_optimizers",
+    "report_findings",
     "run_perceptron",
     "search_threshold_units",
     "sweep_learning_rates",

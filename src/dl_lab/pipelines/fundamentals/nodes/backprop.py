@@ -8,19 +8,20 @@ from matplotlib.figure import Figure
 
 from dl_lab.fundamentals.activations import sigmoid
 from dl_lab.fundamentals.backprop import train_two_layer
-from dl_lab.fundamentals.gradcheck import run_suite
-from dl_lab.fundamentals.losses import get_loss
-from dl_lab.fundamentals.mlp import build_mlp, single_linear_map
-from dl_lab.fundamentals.optimizers import GD
-from dl_lab.fundamentals.training import Objective, fit
-from dl_lab.fundamentals.xor import XOR_X, XOR_Y
-from dl_lab.pipelines.fundamentals.nodes._common import as_metrics, rng_for
-from dl_lab.pipelines.fundamentals.params import (
+from dl_lab.fundamentals.config import (
     GradCheckParams,
     LinearCollapseParams,
     TwoLayerParams,
 )
+from dl_lab.fundamentals.gradcheck import run_suite
+from dl_lab.fundamentals.losses import get_loss
+from dl_lab.fundamentals.mlp import build_mlp, single_linear_map
+from dl_lab.fundamentals.optimizers import GD
+from dl_lab.fundamentals.seeds import experiment_rng
+from dl_lab.fundamentals.training import Objective, fit
+from dl_lab.fundamentals.xor import XOR_X, XOR_Y
 from dl_lab.reporting.fundamentals.neurons import plot_activations, plot_two_layer_trace
+from dl_lab.tracking import metric_values
 
 
 def check_gradients(params: GradCheckParams, seed: int) -> tuple[pd.DataFrame, dict]:
@@ -28,19 +29,19 @@ def check_gradients(params: GradCheckParams, seed: int) -> tuple[pd.DataFrame, d
     rows = run_suite(
         params.sizes,
         params.batch_size,
-        rng_for(seed, "gradcheck"),
+        experiment_rng(seed, "gradcheck"),
         params.eps,
         params.penalty_strength,
     )
     table = pd.DataFrame(rows)
     per_case = table.groupby("case")["relative_error"].max()
     metrics = {"gradcheck_max_relative_error": per_case.max(), "gradcheck_cases": len(per_case)}
-    return table, as_metrics(metrics)
+    return table, metric_values(metrics)
 
 
 def trace_two_layer_backprop(params: TwoLayerParams, seed: int) -> tuple[pd.DataFrame, Figure]:
     """Train the course's 3-2-1 sigmoid net with its own equations; log |delta| per layer."""
-    rng = rng_for(seed, "two_layer")
+    rng = experiment_rng(seed, "two_layer")
     x = rng.normal(size=(params.n_samples, 3))
     y = (x @ np.array([1.0, 1.0, -1.0]) > 0).astype(float)
     init = {
@@ -57,7 +58,7 @@ def demonstrate_linear_collapse(
     params: LinearCollapseParams, seed: int
 ) -> tuple[pd.DataFrame, Figure, dict]:
     """A deep identity-activation net is one affine map and cannot solve XOR (2.2)."""
-    rng = rng_for(seed, "linear_collapse")
+    rng = experiment_rng(seed, "linear_collapse")
     model = build_mlp(params.sizes, "identity", init="xavier", rng=rng)
     weight, bias = single_linear_map(model)
     probe = rng.normal(size=(100, params.sizes[0]))
@@ -88,4 +89,4 @@ def demonstrate_linear_collapse(
         ]
     )
     metrics = {"linear_collapse_gap": gap, "linear_net_xor_bce": history.data_loss[-1]}
-    return table, plot_activations(), as_metrics(metrics)
+    return table, plot_activations(), metric_values(metrics)

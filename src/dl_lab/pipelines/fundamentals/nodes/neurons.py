@@ -6,13 +6,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from dl_lab.fundamentals.config import PerceptronParams, ThresholdSearchParams
 from dl_lab.fundamentals.neurons import GATE_TARGETS, GATES, count_threshold_functions
 from dl_lab.fundamentals.perceptron import novikoff_bound, separable_data, train_perceptron
+from dl_lab.fundamentals.seeds import experiment_rng
 from dl_lab.fundamentals.worked_examples import all_rows
 from dl_lab.fundamentals.xor import XOR_X, XOR_Y
-from dl_lab.pipelines.fundamentals.nodes._common import as_metrics, rng_for
-from dl_lab.pipelines.fundamentals.params import PerceptronParams, ThresholdSearchParams
 from dl_lab.reporting.fundamentals.neurons import plot_perceptron
+from dl_lab.tracking import metric_values
 
 
 def check_worked_examples() -> tuple[pd.DataFrame, dict]:
@@ -20,7 +21,7 @@ def check_worked_examples() -> tuple[pd.DataFrame, dict]:
     table = pd.DataFrame(all_rows())
     table["course"] = table["course"].astype(str)
     table["measured"] = table["measured"].astype(str)
-    return table, as_metrics(
+    return table, metric_values(
         {"worked_examples_agreeing": table["agrees"].sum(), "worked_examples_total": len(table)}
     )
 
@@ -51,14 +52,14 @@ def search_threshold_units(params: ThresholdSearchParams) -> tuple[pd.DataFrame,
     table = pd.DataFrame({"function": list(counts), "units_found": list(counts.values())})
     table["units_searched"] = params.weights.num**2 * params.thresholds.num
     realizable = int((table["units_found"] > 0).sum())
-    return table, as_metrics(
+    return table, metric_values(
         {"xor_units_found": counts["XOR"], "realizable_boolean_functions": realizable}
     )
 
 
 def run_perceptron(params: PerceptronParams, seed: int) -> tuple[pd.DataFrame, Figure, dict]:
     """Perceptron on AND, OR, NAND, NOR, a random separable set and XOR."""
-    rng = rng_for(seed, "perceptron")
+    rng = experiment_rng(seed, "perceptron")
     x_sep, y_sep, w_true, b_true = separable_data(params.n_samples, params.dim, params.margin, rng)
     sets = {name: (XOR_X, np.array(GATE_TARGETS[name])) for name in ("AND", "OR", "NAND", "NOR")}
     sets |= {"separable": (x_sep, y_sep), "XOR": (XOR_X, XOR_Y.astype(int))}
@@ -85,4 +86,4 @@ def run_perceptron(params: PerceptronParams, seed: int) -> tuple[pd.DataFrame, F
         "perceptron_xor_accuracy": xor.accuracy,
         "perceptron_separable_updates": results["separable"].updates,
     }
-    return table, plot_perceptron(results, x_sep, y_sep, params.max_epochs), as_metrics(metrics)
+    return table, plot_perceptron(results, x_sep, y_sep, params.max_epochs), metric_values(metrics)

@@ -6,6 +6,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from dl_lab.fundamentals.config import (
+    LearningRateParams,
+    MomentumParams,
+    SoftmaxParams,
+)
 from dl_lab.fundamentals.gradcheck import numerical_gradient, relative_error
 from dl_lab.fundamentals.gradient_descent import (
     describe_run,
@@ -14,6 +19,7 @@ from dl_lab.fundamentals.gradient_descent import (
     step_table,
 )
 from dl_lab.fundamentals.optimizers import build_optimizer
+from dl_lab.fundamentals.seeds import experiment_rng
 from dl_lab.fundamentals.softmax import (
     cross_entropy,
     cross_entropy_grad,
@@ -22,18 +28,12 @@ from dl_lab.fundamentals.softmax import (
     softmax,
 )
 from dl_lab.fundamentals.surfaces import build_surface, descend, direction_reversals
-from dl_lab.pipelines.fundamentals.nodes._common import as_metrics, rng_for
-from dl_lab.pipelines.fundamentals.params import (
-    LearningRateParams,
-    MomentumParams,
-    OptimizerSpec,
-    SoftmaxParams,
-)
 from dl_lab.reporting.fundamentals.optimization import (
     plot_learning_rates,
     plot_momentum,
     plot_softmax,
 )
+from dl_lab.tracking import metric_values
 
 
 def tabulate_gd_steps(params: LearningRateParams) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -63,12 +63,7 @@ def sweep_learning_rates(params: LearningRateParams) -> tuple[pd.DataFrame, Figu
         f"lr_{lr:g}_final_loss": loss
         for lr, loss in zip(table["lr"], table["final_loss"], strict=True)
     }
-    return table, plot_learning_rates(trajectories, regimes), as_metrics(metrics)
-
-
-def _label(spec: OptimizerSpec) -> str:
-    momentum = "" if spec.momentum is None else f", mu={spec.momentum:g}"
-    return f"{spec.name} (lr={spec.lr:g}{momentum})"
+    return table, plot_learning_rates(trajectories, regimes), metric_values(metrics)
 
 
 def race_optimizers(params: MomentumParams) -> tuple[pd.DataFrame, Figure, dict]:
@@ -85,7 +80,7 @@ def race_optimizers(params: MomentumParams) -> tuple[pd.DataFrame, Figure, dict]
                 run.max_steps,
                 run.tol,
             )
-            results[run.surface][_label(spec)] = traj
+            results[run.surface][spec.label] = traj
             rows.append(
                 {
                     "surface": run.surface,
@@ -103,17 +98,13 @@ def race_optimizers(params: MomentumParams) -> tuple[pd.DataFrame, Figure, dict]
             )
             steps = traj.steps_to_tol if traj.steps_to_tol is not None else run.max_steps
             metrics[f"{run.surface}.{spec.name}_steps"] = steps
-    return pd.DataFrame(rows), plot_momentum(results, surfaces), as_metrics(metrics)
+    return pd.DataFrame(rows), plot_momentum(results, surfaces), metric_values(metrics)
 
 
-def explore_softmax(
-    params: SoftmaxParams, seed: int
-) -> tuple[pd.DataFrame, pd.DataFrame, Figure, dict]:
-    """Softmax against temperature; naive vs stable on large logits; dCE/dz = p - y checked."""
-    logits = np.array(params.logits)
+def _temperature_table(logits: list[float], temperatures: list[float]) -> pd.DataFrame:
     rows = []
-    for t in params.temperatures:
-        p = softmax(logits, temperature=t)
+    for t in temperatures:
+        p = softmax(np.array(logits), temperature=t)
         rows.append(
             {
                 "temperature": t,
@@ -122,23 +113,33 @@ def explore_softmax(
                 "argmax": int(p.argmax()),
             }
         )
-    table = pd.DataFrame(rows)
-    large = np.array(params.large_logits)
-    stability = pd.DataFrame(
-        [
-            {
-                "method": name,
-                "logits": str(params.large_logits),
-                "probabilities": str(np.round(p, 6).tolist()),
-                "finite": bool(np.all(np.isfinite(p))),
-            }
-            for name, p in (
-                ("naive exp(z)/sum exp(z)", naive_softmax(large)),
-                ("stable (subtract max)", softmax(large)),
-            )
-        ]
-    )
-    rng = rng_for(seed, "softmax")
+    return pd.DataFrame(rows)
+
+
+def _stability_table(large_logits: list[float]) -> pd.DataFrame:
+    large = np.array(large_logits)
+    rows = [
+        {
+            "method": name,
+            "logits": str(large_logits),
+            "probabilities": str(np.round(p, 6).tolist()),
+            "finite": bool(np.all(np.isfinite(p))),
+        }
+        for name, p in (
+            ("naive exp(z)/sum exp(z)", naive_softmax(large)),
+            ("stable (subtract max)", softmax(large)),
+        )
+    ]
+    return pd.DataFrame(rows)
+
+
+def explore_softmax(
+    params: SoftmaxParams, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame, Figure, dict]:
+    """Softmax against temperature; naive vs stable on large logits; dCE/dz = p - y checked."""
+    table = _temperature_table(params.logits, params.temperatures)
+    stability = _stability_table(params.large_logits)
+    rng = experiment_rng(seed, "softmax")
     z = rng.normal(size=(params.batch_size, params.n_classes)) * 3
     labels = rng.integers(0, params.n_classes, size=params.batch_size)
     numeric = numerical_gradient(lambda: cross_entropy(z, labels), z, params.eps)
@@ -147,4 +148,4 @@ def explore_softmax(
         "softmax_ce_grad_relative_error": error,
         "softmax_naive_finite": bool(stability["finite"].iloc[0]),
     }
-    return table, stability, plot_softmax(table), as_metrics(metrics)
+    return table, stability, plot_softmax(table), metric_values(metrics)

@@ -5,29 +5,23 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
+from dl_lab.fundamentals.config import SparsityParams, WeightPenaltyParams
 from dl_lab.fundamentals.data import bars, teacher_splits
 from dl_lab.fundamentals.regularization import Split, activity_penalty_run, weight_penalty_run
 from dl_lab.fundamentals.regularizers import ACTIVITY_PENALTIES, WEIGHT_PENALTIES
-from dl_lab.pipelines.fundamentals.nodes._common import as_metrics, rng_for
-from dl_lab.pipelines.fundamentals.params import PenaltySpec, SparsityParams, WeightPenaltyParams
+from dl_lab.fundamentals.seeds import experiment_rng
 from dl_lab.reporting.fundamentals.representation import (
     plot_sparsity,
     plot_weight_penalties,
 )
-
-
-def _label(spec: PenaltySpec) -> str:
-    if spec.name == "none":
-        return "none"
-    suffix = f" ({spec.l1_update})" if spec.name in ("l1", "elastic_net") else ""
-    return f"{spec.name} {spec.lam:g}{suffix}"
+from dl_lab.tracking import metric_values
 
 
 def compare_weight_penalties(
     params: WeightPenaltyParams, seed: int
 ) -> tuple[pd.DataFrame, Figure, dict]:
     """One MLP per penalty, all from the same init: accuracy, weight sizes, zeros."""
-    rng = rng_for(seed, "weight_penalties")
+    rng = experiment_rng(seed, "weight_penalties")
     data = Split(
         *teacher_splits(
             params.n_train,
@@ -42,7 +36,7 @@ def compare_weight_penalties(
     rows, first_layers = [], {}
     for spec in params.variants:
         penalty = WEIGHT_PENALTIES.build(spec.name, lam=spec.lam, l1_update=spec.l1_update)
-        row, first_layers[_label(spec)] = weight_penalty_run(
+        row, first_layers[spec.label] = weight_penalty_run(
             data,
             penalty,
             params.hidden,
@@ -53,27 +47,26 @@ def compare_weight_penalties(
             params.n_informative,
             params.zero_tol,
         )
-        rows.append({"variant": _label(spec), **spec.model_dump(), **row})
+        rows.append({"variant": spec.label, **spec.model_dump(), **row})
     table = pd.DataFrame(rows)
     table["train_val_gap"] = table["train_acc"] - table["val_acc"]
     metrics = {
         f"{v}.val_acc": acc for v, acc in zip(table["variant"], table["val_acc"], strict=True)
     }
-    return table, plot_weight_penalties(first_layers, table), as_metrics(metrics)
+    return table, plot_weight_penalties(first_layers, table), metric_values(metrics)
 
 
 def compare_activity_sparsity(
     params: SparsityParams, seed: int
 ) -> tuple[pd.DataFrame, Figure, dict]:
     """A sigmoid autoencoder on bars with no / L1 / KL activity penalty: how sparse is the code?"""
-    rng = rng_for(seed, "activity_sparsity")
+    rng = experiment_rng(seed, "activity_sparsity")
     x = bars(params.n_samples, params.size, params.p_bar, rng)
     init_seed = int(rng.integers(2**63))
     rows, fields, activity = [], {}, {}
     for spec in params.variants:
-        label = spec.name if spec.name == "none" else f"{spec.name} {spec.lam:g}"
         penalty = ACTIVITY_PENALTIES.build(spec.name, lam=spec.lam, rho=spec.rho)
-        row, fields[label], activity[label] = activity_penalty_run(
+        row, fields[spec.label], activity[spec.label] = activity_penalty_run(
             x,
             params.size,
             penalty,
@@ -83,12 +76,9 @@ def compare_activity_sparsity(
             init_seed,
             params.active_threshold,
         )
-        rows.append({"variant": label, **spec.model_dump(), **row})
+        rows.append({"variant": spec.label, **spec.model_dump(), **row})
     table = pd.DataFrame(rows)
     metrics = {
-        f"{v}.{k}": value
-        for v, k, value in [
-            (r["variant"], k, r[k]) for r in rows for k in ("frac_active", "bars_matched_by_a_unit")
-        ]
+        f"{r['variant']}.{k}": r[k] for r in rows for k in ("frac_active", "bars_matched_by_a_unit")
     }
-    return table, plot_sparsity(fields, activity, params.size), as_metrics(metrics)
+    return table, plot_sparsity(fields, activity, params.size), metric_values(metrics)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
+from dl_lab.fundamentals.config import XorParams
 from dl_lab.fundamentals.xor import XorRun, train_xor_seeds
-from dl_lab.pipelines.fundamentals.nodes._common import as_metrics
-from dl_lab.pipelines.fundamentals.params import XorParams
 from dl_lab.reporting.fundamentals.neurons import (
     plot_xor_boundaries,
     plot_xor_hidden,
     plot_xor_losses,
 )
+from dl_lab.tracking import metric_values
 
 
 def _examples(runs: list[XorRun]) -> list[XorRun]:
@@ -54,5 +54,5 @@ def train_xor_nets(
         plot_xor_boundaries(examples),
         plot_xor_hidden(solved_examples),
         plot_xor_losses(runs),
-        as_metrics(metrics),
+        metric_values(metrics),
     )

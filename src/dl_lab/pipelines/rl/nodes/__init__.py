@@ -7,6 +7,7 @@ from dl_lab.pipelines.rl.nodes.agents import (
     train_dqn_agents,
     train_reinforce_agents,
 )
+from dl_lab.pipelines.rl.nodes.findings import report_findings
 from dl_lab.pipelines.rl.nodes.gridworld import (
     check_gridworld,
     solve_gridworld,
@@ -20,19 +21,20 @@ from dl_lab.pipelines.rl.nodes.reports import (
     summarize_evaluations,
     summary_metrics,
 )
-from dl_lab.pipelines.rl.nodes.shaping import compare_shaping_mountaincar, demonstrate_shaping_trap
+from dl_lab.pipelines.rl.nodes.shaping import compare_shaping, demonstrate_shaping_trap
 
 __all__ = [
     "check_gridworld",
     "check_saved_agent",
     "compare_exploration",
-    "compare_shaping_mountaincar",
+    "compare_shaping",
     "concat_tables",
     "demonstrate_shaping_trap",
     "plot_greedy_evaluations",
     "plot_returns",
     "plot_variance",
     "record_frames",
+    "report_findings",
     "solve_gridworld",
     "summarize_evaluations",
     "summary_metrics",

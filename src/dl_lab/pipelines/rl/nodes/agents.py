@@ -1,6 +1,8 @@
-"""Nodes of the deep agents (4.14, 4.16) and the exploration study (4.3, 4.25)."""
+"""Nodes of the deep agents (4.14, 4.16), the exploration studies (4.3, 4.25) and the
+saved agents' checks."""
 
-from __future__ import annotations
+# Annotations stay evaluated (no ``from __future__ import annotations``): these nodes get the
+# study's name bound as a constant, and Kedro reads their parameter types through the binding.
 
 from typing import Any
 
@@ -8,11 +10,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from dl_lab.pipelines.rl.params import Budget, Study
 from dl_lab.pipelines.rl.runs import AgentRun, evaluation_table, returns_table, run_study
 from dl_lab.reporting.rl import plot_frame_strip
 from dl_lab.rl.agents import agent_bundle, evaluate_bundle, restore_policy
 from dl_lab.rl.common import greedy_frames
+from dl_lab.rl.config import Budget, DQNStudy, ExplorationStudy, ReinforceStudy
 
 
 def saveable(run: AgentRun) -> dict[str, Any]:
@@ -21,11 +23,16 @@ def saveable(run: AgentRun) -> dict[str, Any]:
     return {**agent_bundle(run.result, run.env_fn), "run": label}
 
 
+def best(runs: list[AgentRun]) -> AgentRun:
+    """The run whose agent has the highest mean greedy return (the first on a tie)."""
+    return max(runs, key=lambda run: run.eval_returns.mean())
+
+
 def train_dqn_agents(
-    study: Study, budget: Budget
+    spec: DQNStudy, budget: Budget, study: str
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
-    """DQN variants on CartPole: returns, final evaluation, periodic evaluations, one saved agent."""
-    runs = run_study("dqn", study, budget)
+    """DQN variants: returns, final evaluation, periodic evaluations, the best agent."""
+    runs = run_study(study, spec, budget)
     periodic = pd.DataFrame(
         [
             {"variant": run.variant, "seed": run.seed, **row}
@@ -33,41 +40,38 @@ def train_dqn_agents(
             for row in run.result.evaluations
         ]
     )
-    table = evaluation_table(runs, solved_return=study.agent.get("solved_return", 475.0))
-    best = max(runs, key=lambda run: run.eval_returns.mean())
-    return returns_table(runs), table, periodic, saveable(best)
+    table = evaluation_table(runs, spec.solved_return)
+    return returns_table(runs), table, periodic, saveable(best(runs))
 
 
 def train_reinforce_agents(
-    study: Study, budget: Budget
+    spec: ReinforceStudy, budget: Budget, study: str
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
     """REINFORCE with and without a baseline; the gradient-variance probes of both estimators."""
-    runs = run_study("reinforce", study, budget)
-    probes = []
-    for run in runs:
-        for probe in run.result.extras["variance_probes"]:
-            for estimator in ("no_baseline", "baseline"):
-                probes.append(
-                    {
-                        "variant": run.variant,
-                        "seed": run.seed,
-                        "update": probe["update"],
-                        "estimator": estimator,
-                        "grad_variance": probe[f"grad_variance_{estimator}"],
-                        "grad_mean_norm": probe[f"grad_mean_norm_{estimator}"],
-                    }
-                )
-    table = evaluation_table(runs, solved_return=475.0)
-    best = max(runs, key=lambda run: run.eval_returns.mean())
-    return returns_table(runs), table, pd.DataFrame(probes), saveable(best)
+    runs = run_study(study, spec, budget)
+    probes = [
+        {
+            "variant": run.variant,
+            "seed": run.seed,
+            "update": probe["update"],
+            "estimator": estimator,
+            "grad_variance": probe[f"grad_variance_{estimator}"],
+            "grad_mean_norm": probe[f"grad_mean_norm_{estimator}"],
+        }
+        for run in runs
+        for probe in run.result.extras["variance_probes"]
+        for estimator in ("no_baseline", "baseline")
+    ]
+    table = evaluation_table(runs, spec.solved_return)
+    return returns_table(runs), table, pd.DataFrame(probes), saveable(best(runs))
 
 
 def compare_exploration(
-    study: Study, budget: Budget, name: str
+    spec: ExplorationStudy, budget: Budget, study: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every exploration strategy of ``study`` on its seeds: returns and final greedy returns."""
-    runs = run_study(name, study, budget)
-    return returns_table(runs), evaluation_table(runs)
+    """Every exploration strategy of ``spec`` on its seeds: returns and final greedy returns."""
+    runs = run_study(study, spec, budget)
+    return returns_table(runs), evaluation_table(runs, spec.solved_return)
 
 
 def check_saved_agent(bundle: dict, evaluation: pd.DataFrame, budget: Budget) -> pd.DataFrame:

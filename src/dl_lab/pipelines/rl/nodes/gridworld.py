@@ -1,6 +1,6 @@
 """Nodes of the course's GridWorld (4.18): the env checker, value iteration, Q-learning."""
 
-from __future__ import annotations
+# Annotations stay evaluated (no ``from __future__ import annotations``): see nodes/agents.py.
 
 from typing import Any
 
@@ -9,25 +9,20 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from dl_lab.pipelines.rl.nodes.agents import saveable
-from dl_lab.pipelines.rl.params import Budget, GridWorldParams, ShapingParams, Study
 from dl_lab.pipelines.rl.runs import evaluation_table, returns_table, run_study
 from dl_lab.reporting.rl import plot_frame_strip, plot_value_maps
 from dl_lab.rl import GRIDWORLD_ID
+from dl_lab.rl.config import Budget, ExplorationStudy, GridWorldStudy, TrapStudy
 from dl_lab.rl.envs import check_environment
 from dl_lab.rl.gridworld import GridWorldEnv
-from dl_lab.rl.shaping import trap_layout
 from dl_lab.rl.tabular import optimal_actions, policy_agreement, value_iteration
 
 
 def check_gridworld(
-    gridworld: GridWorldParams, distractor: Study, shaping: ShapingParams
+    course: GridWorldStudy, distractor: ExplorationStudy, trap: TrapStudy
 ) -> tuple[dict[str, Any], Figure]:
     """gymnasium's env checker, and ANSI and rgb_array renderings, of every layout used."""
-    layouts = {
-        "course": gridworld.q_learning.env_kwargs,
-        "distractor": distractor.env_kwargs,
-        "trap": trap_layout(shaping.trap_rows),
-    }
+    layouts = {"course": course.layout, "distractor": distractor.layout, "trap": trap.layout}
     report, frames = {}, []
     for name, kwargs in layouts.items():
         env = gym.make(GRIDWORLD_ID, render_mode="ansi", **kwargs)
@@ -44,10 +39,10 @@ def check_gridworld(
     )
 
 
-def solve_gridworld(params: GridWorldParams) -> tuple[pd.DataFrame, Figure]:
-    """Value iteration on the course's grid: values, optimal actions and their map."""
-    grid = GridWorldEnv(**params.q_learning.env_kwargs)
-    values, q = value_iteration(grid.transition_model(), params.gamma)
+def solve_gridworld(spec: GridWorldStudy) -> tuple[pd.DataFrame, Figure]:
+    """Value iteration on the study's grid: values, optimal actions and their map."""
+    grid = GridWorldEnv(**spec.layout)
+    values, q = value_iteration(grid.transition_model(), spec.value_gamma)
     best = optimal_actions(q)
     table = pd.DataFrame(
         {
@@ -57,19 +52,19 @@ def solve_gridworld(params: GridWorldParams) -> tuple[pd.DataFrame, Figure]:
             "optimal_actions": [sorted(b) for b in best],
         }
     )
-    figure = plot_value_maps(grid, [(f"value iteration, gamma={params.gamma}", values, best)])
-    return table, figure
+    title = f"value iteration, gamma={spec.value_gamma}"
+    return table, plot_value_maps(grid, [(title, values, best)])
 
 
 def train_gridworld_agents(
-    params: GridWorldParams, budget: Budget
+    spec: GridWorldStudy, budget: Budget, study: str
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict, Figure]:
-    """Q-learning on the course's grid, checked against value iteration's optimal policy."""
-    runs = run_study("gridworld", params.q_learning, budget)
-    grid = GridWorldEnv(**params.q_learning.env_kwargs)
-    _, q_star = value_iteration(grid.transition_model(), params.gamma)
+    """Q-learning on the grid, checked against value iteration's optimal policy."""
+    runs = run_study(study, spec, budget)
+    grid = GridWorldEnv(**spec.layout)
+    _, q_star = value_iteration(grid.transition_model(), spec.value_gamma)
     states = [s for s in range(grid.observation_space.n) if not grid.is_terminal(grid.cell_of(s))]
-    table = evaluation_table(runs)
+    table = evaluation_table(runs, spec.solved_return)
     tables = [run.result.state["q_table"].numpy() for run in runs]
     table["optimal_action_share"] = [
         policy_agreement(q, optimal_actions(q_star), states) for q in tables

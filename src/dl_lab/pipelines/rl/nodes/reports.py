@@ -1,11 +1,26 @@
 """Nodes that draw and summarize: return curves, gradient variance, the evaluation table."""
 
-from __future__ import annotations
+# Annotations stay evaluated (no ``from __future__ import annotations``): see nodes/agents.py.
 
 import pandas as pd
 from matplotlib.figure import Figure
 
+from dl_lab import tracking
 from dl_lab.reporting.rl import plot_evaluations, plot_gradient_variance, plot_return_curves
+
+SUMMARY_COLUMNS = [
+    "study",
+    "variant",
+    "algorithm",
+    "env_id",
+    "seed",
+    "env_steps",
+    "episodes",
+    "wall_time_s",
+    "eval_episodes",
+    "eval_mean_return",
+    "eval_std_return",
+]
 
 
 def plot_returns(
@@ -22,45 +37,35 @@ def plot_greedy_evaluations(
     return plot_evaluations(evaluations, title=title, threshold=threshold)
 
 
-def plot_variance(probes: pd.DataFrame) -> Figure:
+def plot_variance(probes: pd.DataFrame, title: str) -> Figure:
     """Gradient variance of REINFORCE with and without the baseline."""
-    return plot_gradient_variance(probes)
+    return plot_gradient_variance(probes, title)
 
 
-def summarize_evaluations(*tables: pd.DataFrame) -> pd.DataFrame:
-    """All final greedy evaluations in one table."""
-    columns = [
-        "study",
-        "variant",
-        "algorithm",
-        "env_id",
-        "seed",
-        "env_steps",
-        "episodes",
-        "wall_time_s",
-        "eval_episodes",
-        "eval_mean_return",
-        "eval_std_return",
-    ]
-    return pd.concat([t[columns] for t in tables], ignore_index=True)
+def summarize_evaluations(**evaluations: pd.DataFrame) -> pd.DataFrame:
+    """Every study's final greedy evaluations in one table, in the order given."""
+    return pd.concat([table[SUMMARY_COLUMNS] for table in evaluations.values()], ignore_index=True)
 
 
-def concat_tables(*tables: pd.DataFrame) -> pd.DataFrame:
-    """Rows of several tables with the same columns."""
-    return pd.concat(tables, ignore_index=True)
+def concat_tables(**tables: pd.DataFrame) -> pd.DataFrame:
+    """Rows of several tables with the same columns, in the order given."""
+    return pd.concat(tables.values(), ignore_index=True)
 
 
-def summary_metrics(evaluation: pd.DataFrame, probes: pd.DataFrame) -> dict[str, dict[str, float]]:
-    """Headline numbers for the parent run: mean greedy return per study and variant, and
-    the variance ratio of the REINFORCE gradient without / with the baseline."""
+def summary_metrics(
+    evaluation: pd.DataFrame, **probes: pd.DataFrame
+) -> dict[str, dict[str, float]]:
+    """Headline numbers for the parent run: mean greedy return per study and variant, and for
+    each REINFORCE study the variance ratio of its gradient without / with the baseline."""
     means = evaluation.groupby(["study", "variant"])["eval_mean_return"].mean()
     metrics = {
         f"{study}.{variant}.eval_mean_return": float(v) for (study, variant), v in means.items()
     }
-    wide = probes.pivot_table(
-        index=["variant", "seed", "update"], columns="estimator", values="grad_variance"
-    )
-    metrics["reinforce.grad_variance_ratio"] = float(
-        (wide["no_baseline"] / wide["baseline"]).median()
-    )
-    return {key: {"value": value, "step": 0} for key, value in metrics.items()}
+    for study, table in probes.items():
+        wide = table.pivot_table(
+            index=["variant", "seed", "update"], columns="estimator", values="grad_variance"
+        )
+        metrics[f"{study}.grad_variance_ratio"] = float(
+            (wide["no_baseline"] / wide["baseline"]).median()
+        )
+    return tracking.metric_values(metrics)

@@ -1,4 +1,4 @@
-"""Nodes of the vision pipeline: thin calls into ``dl_lab.training``, ``analysis``, ``reporting``."""
+"""Nodes of the vision pipeline: thin calls into ``dl_lab.training``, ``evaluation``, ``reporting``."""
 
 from dl_lab.pipelines.vision.nodes.compare import (
     collect_tables,
@@ -12,12 +12,8 @@ from dl_lab.pipelines.vision.nodes.compare import (
     summarize_metrics,
     summarize_variants,
 )
-from dl_lab.pipelines.vision.nodes.variant import (
-    evaluate_model,
-    report_variant,
-    run_name,
-    train_model,
-)
+from dl_lab.pipelines.vision.nodes.findings import report_findings
+from dl_lab.pipelines.vision.nodes.variant import evaluate_model, report_variant, train_model
 
 __all__ = [
     "collect_tables",
@@ -28,8 +24,8 @@ __all__ = [
     "plot_learning_curves",
     "plot_seed_spread",
     "plot_weights",
+    "report_findings",
     "report_variant",
-    "run_name",
     "run_paired_tests",
     "summarize_metrics",
     "summarize_variants",

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from dl_lab import tracking
 from dl_lab.evaluation.stats import compare_paired, mean_std_across_seeds
 from dl_lab.pipelines.vision.params import ReportConfig
 from dl_lab.reporting.vision import (
@@ -43,9 +44,9 @@ COLUMNS = [
 SUMMARY_METRICS = [c for c in COLUMNS if c not in KEYS and c != "seed"]
 
 
-def compare_variants(*rows: pd.DataFrame) -> pd.DataFrame:
-    """One tidy row per variant and seed, the key columns first, in study order."""
-    table = pd.concat(rows, ignore_index=True)
+def compare_variants(**rows: pd.DataFrame) -> pd.DataFrame:
+    """One tidy row per variant and seed (the rows by namespace), the key columns first."""
+    table = pd.concat(rows.values(), ignore_index=True)
     table["seed"] = table["seed"].astype(int)
     first = [c for c in COLUMNS if c in table]
     return table[first + [c for c in table if c not in first]]
@@ -79,9 +80,9 @@ def run_paired_tests(comparison: pd.DataFrame, report: ReportConfig, seed: int) 
     return pd.DataFrame(rows)
 
 
-def collect_tables(*tables: pd.DataFrame) -> pd.DataFrame:
-    """Stack per-variant tidy tables (histories, weight histograms) into one."""
-    return pd.concat(tables, ignore_index=True)
+def collect_tables(**tables: pd.DataFrame) -> pd.DataFrame:
+    """Stack per-variant tidy tables (histories, weight histograms; by namespace) into one."""
+    return pd.concat(tables.values(), ignore_index=True)
 
 
 def plot_cost_comparison(summary: pd.DataFrame, report: ReportConfig) -> Figure:
@@ -127,4 +128,4 @@ def summarize_metrics(
         name = f"{row['study']}.{row['candidate']}_vs_{row['baseline']}"
         for key in ("mean_diff", "t_pvalue", "wilcoxon_pvalue", "cohens_d"):
             metrics[f"{name}.{key}"] = float(row[key])
-    return {k: {"value": v, "step": 0} for k, v in metrics.items() if np.isfinite(v)}
+    return tracking.metric_values(metrics)

@@ -1,4 +1,4 @@
-"""Parameter blocks of the data_processing pipeline."""
+"""Parameter blocks of the data stage: which image set to load, and how to split it."""
 
 from __future__ import annotations
 

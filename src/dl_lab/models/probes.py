@@ -1,10 +1,11 @@
-"""The small networks the diagnostics train: a deep MLP with switches, a small CNN.
+"""The diagnostics' probe networks: a deep MLP with switches, a small CNN, init schemes.
 
 ``DeepMLP`` (gradient flow, activations, bias-variance): ``depth`` hidden layers
 ``Linear -> [BatchNorm] -> activation``, optionally residual (``h + F(h)``, He et al.,
 2016) where the shapes allow. ``SmallCNN`` (pooling, normalization, complexity): blocks
-of ``conv 3x3 -> [norm] -> ReLU -> [downsample]`` and one linear classifier; its
-flatten size comes from our own output-size arithmetic.
+of ``conv 3x3 -> [norm] -> ReLU -> [downsample]`` and one linear classifier. Both are
+registered in ``NETWORKS`` (``deep_mlp``, ``small_cnn``); ``INITS`` holds the weight
+initializations ``initialize`` applies.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from collections.abc import Callable
 
 from torch import nn
 
-from dl_lab.diagnostics.activations import build_activation
-from dl_lab.diagnostics.conv import conv_output_size, pool_output_size
+from dl_lab.models.activations import build_activation
+from dl_lab.models.layers import LRN, conv_out
+from dl_lab.models.registry import NETWORKS
 from dl_lab.registry import Registry
 
 INITS: Registry[None] = Registry("initialization")
@@ -69,6 +71,7 @@ class _Block(nn.Sequential):
         super().__init__(nn.Linear(fan_in, width), *norm, build_activation(activation))
 
 
+@NETWORKS.register("deep_mlp")
 class DeepMLP(nn.Module):
     """``depth`` hidden layers of ``width`` units (``depth + 1`` Linear layers in all)."""
 
@@ -106,12 +109,12 @@ class DeepMLP(nn.Module):
 NORMS: dict[str, Callable[[int], nn.Module]] = {
     "none": lambda c: nn.Identity(),
     "batch": nn.BatchNorm2d,
-    # AlexNet's LRN (k=2, n=5, alpha=1e-4, beta=0.75); torch divides alpha by n.
-    "lrn": lambda c: nn.LocalResponseNorm(5, alpha=5e-4, beta=0.75, k=2.0),
+    "lrn": lambda c: LRN(),  # AlexNet's LRN (k=2, n=5, alpha=1e-4, beta=0.75)
 }
 DOWNSAMPLING = ("max", "avg", "stride", "none")
 
 
+@NETWORKS.register("small_cnn")
 class SmallCNN(nn.Module):
     """Blocks ``conv 3x3 -> [BN] -> ReLU -> [LRN] -> [pool]`` then one Linear classifier.
 
@@ -142,10 +145,15 @@ class SmallCNN(nn.Module):
             layers += [NORMS[norm](out)] if norm == "batch" else []
             layers += [nn.ReLU()]
             layers += [NORMS[norm](out)] if norm == "lrn" else []
-            size = conv_output_size(size, 3, 1, stride)
+            size = conv_out(size, 3, padding=1, stride=stride)
             if downsample in ("max", "avg"):
                 layers.append(nn.MaxPool2d(2) if downsample == "max" else nn.AvgPool2d(2))
-                size = pool_output_size(size, 2)
+                size = conv_out(size, 2, stride=2)
+            if size < 1:
+                raise ValueError(
+                    f"SmallCNN: {image_size}px images are too small for {len(channels)} "
+                    f"{downsample!r} blocks"
+                )
             blocks.append(nn.Sequential(*layers))
             fan_in = out
         self.features = nn.Sequential(*blocks)

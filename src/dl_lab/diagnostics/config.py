@@ -1,4 +1,4 @@
-"""Parameter blocks of the diagnostics pipeline (validated before any node runs).
+"""The parameter blocks of the diagnostics experiments (``diagnostics.<block>`` in YAML).
 
 Library dataclasses (``FitThresholds``, ``LoopConfig``, ``FlowCase``, ...) are used as
 field types directly: their own checks run during validation, so the defaults and rules
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field
 
-from dl_lab.diagnostics.activations import ACTIVATIONS
+from dl_lab.config import Registered, RegisteredList, StrictModel
 from dl_lab.diagnostics.bias_variance import RegressionProblem
 from dl_lab.diagnostics.classical import CLASSIFIERS
 from dl_lab.diagnostics.conv import LayerGeometry
@@ -20,7 +20,7 @@ from dl_lab.diagnostics.gradient_flow import FlowCase, FlowSettings
 from dl_lab.diagnostics.losses import REGRESSION_LOSSES, RobustRegression
 from dl_lab.diagnostics.optimization import Quadratic, QuadraticRun
 from dl_lab.evaluation.fit import FitThresholds
-from dl_lab.models import ARCHITECTURES
+from dl_lab.models import ACTIVATIONS, ARCHITECTURES
 from dl_lab.training.config import TrainerConfig, VariantSpec
 from dl_lab.training.loops import LoopConfig
 from dl_lab.training.optimizers import OPTIMIZERS
@@ -29,39 +29,28 @@ from dl_lab.training.schedules import SCHEDULES
 TrainSize = int | None  # None: the whole training split
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _known(registry, names: list[str]) -> list[str]:
-    unknown = [n for n in names if n not in registry]
-    if unknown:
-        raise ValueError(f"unknown {registry.kind} {unknown}; available: {registry.available()}")
-    return names
-
-
-class FitParams(_Strict):
+class FitParams(StrictModel):
     """Fit-diagnosis thresholds (used by every sweep) and the synthetic demo curves."""
 
     thresholds: FitThresholds = FitThresholds()
     synthetic_epochs: int = Field(20, ge=2)
 
 
-class TrackedRun(_Strict):
+class TrackedRun(StrictModel):
     """A tracked Lightning run (MLflow child run) on a training subset."""
 
     train_size: TrainSize = Field(None, ge=20)
     variant: VariantSpec
 
 
-class TrackedRunsParams(_Strict):
+class TrackedRunsParams(StrictModel):
     """Real runs whose curves are diagnosed (1.17) and early-stopped (1.16)."""
 
     trainer: TrainerConfig
     runs: dict[str, TrackedRun] = Field(min_length=1)
 
 
-class EarlyStoppingParams(_Strict):
+class EarlyStoppingParams(StrictModel):
     """The scripted validation-loss sequence and the rule's settings; which real run to show."""
 
     scripted_val_loss: list[float] = Field(min_length=1)
@@ -70,7 +59,7 @@ class EarlyStoppingParams(_Strict):
     real_run: str
 
 
-class ConvParams(_Strict):
+class ConvParams(StrictModel):
     """Output-size grid, stride/padding cost sweep and receptive-field stacks."""
 
     grid: SizeGrid = SizeGrid()
@@ -83,7 +72,7 @@ class ConvParams(_Strict):
     stacks: dict[str, list[LayerGeometry]] = Field(min_length=1)
 
 
-class CnnParams(_Strict):
+class CnnParams(StrictModel):
     """Pooling and shift invariance, feature maps, and LRN vs batch norm."""
 
     train_size: TrainSize = Field(None, ge=20)
@@ -97,7 +86,7 @@ class CnnParams(_Strict):
     norm_loop: LoopConfig = LoopConfig(optimizer="sgd")
 
 
-class GradientFlowParams(_Strict):
+class GradientFlowParams(StrictModel):
     """Deep-MLP cases; ``baseline`` is the plain sigmoid case the cures are compared with."""
 
     train_size: TrainSize = Field(None, ge=20)
@@ -107,63 +96,46 @@ class GradientFlowParams(_Strict):
     cures: list[str] = ["relu_bn", "sigmoid_residual", "relu_residual"]
 
 
-class LrSweepParams(_Strict):
+class LrSweepParams(StrictModel):
     """Rates per optimizer; the loop's other settings; 'good' tolerance."""
 
-    rates: dict[str, list[float]] = Field(min_length=1)
+    rates: dict[Registered(OPTIMIZERS), list[float]] = Field(min_length=1)
     loop: LoopConfig = LoopConfig()
     tolerance: float = Field(0.25, gt=0)
 
-    @field_validator("rates")
-    @classmethod
-    def _optimizers(cls, rates: dict[str, list[float]]) -> dict[str, list[float]]:
-        _known(OPTIMIZERS, list(rates))
-        return rates
 
-
-class SchedulesParams(_Strict):
-    names: list[str] = ["constant", "step", "cosine", "one_cycle", "plateau"]
+class SchedulesParams(StrictModel):
+    names: RegisteredList(SCHEDULES) = ["constant", "step", "cosine", "one_cycle", "plateau"]
     loop: LoopConfig = LoopConfig(optimizer="sgd_momentum", lr=0.05, epochs=8)
 
-    @field_validator("names")
-    @classmethod
-    def _schedules(cls, names: list[str]) -> list[str]:
-        return _known(SCHEDULES, names)
 
-
-class BatchSizeParams(_Strict):
+class BatchSizeParams(StrictModel):
     sizes: list[int | None] = [1, 32, None]
     lr: float = Field(0.01, gt=0)
     epochs: int = Field(3, ge=1)
     evals_per_epoch: int = Field(20, ge=1)
 
 
-class EpochsParams(_Strict):
+class EpochsParams(StrictModel):
     train_size: TrainSize = Field(500, ge=20)
     loop: LoopConfig = LoopConfig(epochs=30)
 
 
-class OptimizersParams(_Strict):
+class OptimizersParams(StrictModel):
     """Learning rate per optimizer (each at a rate usual for it)."""
 
-    rates: dict[str, float] = Field(min_length=1)
+    rates: dict[Registered(OPTIMIZERS), float] = Field(min_length=1)
     loop: LoopConfig = LoopConfig()
 
-    @field_validator("rates")
-    @classmethod
-    def _optimizers(cls, rates: dict[str, float]) -> dict[str, float]:
-        _known(OPTIMIZERS, list(rates))
-        return rates
 
-
-class QuadraticParams(_Strict):
+class QuadraticParams(StrictModel):
     quadratic: Quadratic = Quadratic()
     runs: list[QuadraticRun] = Field(min_length=1)
     steps: int = Field(150, ge=1)
     tolerance: float = Field(1e-3, gt=0)
 
 
-class HyperparamsParams(_Strict):
+class HyperparamsParams(StrictModel):
     """Learning rate, schedules, batch size, epochs and optimizers on one MLP."""
 
     train_size: TrainSize = Field(None, ge=20)
@@ -175,7 +147,7 @@ class HyperparamsParams(_Strict):
     optimizers: OptimizersParams
 
 
-class BiasVarianceParams(_Strict):
+class BiasVarianceParams(StrictModel):
     """Regression decomposition (polynomial degree, MLP width) and the 0-1 one (depth)."""
 
     problem: RegressionProblem = RegressionProblem()
@@ -193,7 +165,7 @@ class BiasVarianceParams(_Strict):
     classifier_loop: LoopConfig = LoopConfig()
 
 
-class ComplexityParams(_Strict):
+class ComplexityParams(StrictModel):
     """Depth and width sweeps of the registered MLP and of SmallCNN."""
 
     train_size: TrainSize = Field(None, ge=20)
@@ -208,34 +180,24 @@ class ComplexityParams(_Strict):
     cnn_depth: int = 2
 
 
-class DeepModel(_Strict):
-    architecture: str
+class DeepModel(StrictModel):
+    architecture: Registered(ARCHITECTURES)
     options: dict[str, Any] = {}
 
-    @field_validator("architecture")
-    @classmethod
-    def _registered(cls, name: str) -> str:
-        return _known(ARCHITECTURES, [name])[0]
 
-
-class ClassicalParams(_Strict):
+class ClassicalParams(StrictModel):
     """Classical models on pixels and HOG vs deep models, across training-set sizes."""
 
     sizes: list[TrainSize] = Field(min_length=1)
-    classifiers: list[str] = Field(min_length=1)
+    classifiers: RegisteredList(CLASSIFIERS) = Field(min_length=1)
     features: list[Literal["pixels", "hog"]] = ["pixels", "hog"]
     deep: dict[str, DeepModel] = Field(min_length=1)
     loop: LoopConfig = LoopConfig()
     min_updates: int = Field(300, ge=1)
 
-    @field_validator("classifiers")
-    @classmethod
-    def _classifiers(cls, names: list[str]) -> list[str]:
-        return _known(CLASSIFIERS, names)
 
-
-class ActivationsParams(_Strict):
-    names: list[str] = Field(min_length=1)
+class ActivationsParams(StrictModel):
+    names: RegisteredList(ACTIVATIONS) = Field(min_length=1)
     depth: int = Field(8, ge=1)
     width: int = Field(64, ge=1)
     train_size: TrainSize = Field(None, ge=20)
@@ -243,13 +205,8 @@ class ActivationsParams(_Strict):
     loop: LoopConfig = LoopConfig()
     curve_range: tuple[float, float] = (-5.0, 5.0)
 
-    @field_validator("names")
-    @classmethod
-    def _activations(cls, names: list[str]) -> list[str]:
-        return _known(ACTIVATIONS, names)
 
-
-class LossesParams(_Strict):
+class LossesParams(StrictModel):
     """MSE vs CE on one classifier; regression losses with and without outliers."""
 
     train_size: TrainSize = Field(None, ge=20)
@@ -259,10 +216,5 @@ class LossesParams(_Strict):
     wrong_below: float = Field(0.1, gt=0, lt=1)
     saturation_probabilities: list[float] = [0.99, 0.9, 0.5, 0.1, 0.01]
     regression: RobustRegression = RobustRegression()
-    regression_losses: list[str] = ["mse", "mae", "huber", "log_cosh"]
+    regression_losses: RegisteredList(REGRESSION_LOSSES) = ["mse", "mae", "huber", "log_cosh"]
     outlier_fractions: list[float] = [0.0, 0.1, 0.2]
-
-    @field_validator("regression_losses")
-    @classmethod
-    def _losses(cls, names: list[str]) -> list[str]:
-        return _known(REGRESSION_LOSSES, names)

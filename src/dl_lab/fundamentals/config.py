@@ -1,53 +1,21 @@
-"""Parameter blocks of the fundamentals pipeline (``conf/base/parameters_fundamentals.yml``)."""
+"""The parameter blocks of the fundamentals experiments (``fundamentals.<block>`` in YAML)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 import numpy as np
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    PositiveFloat,
-    PositiveInt,
-    field_validator,
-)
+from pydantic import Field, PositiveFloat, PositiveInt, field_validator
 
+from dl_lab.config import Registered, StrictModel
 from dl_lab.fundamentals.activations import ACTIVATIONS
 from dl_lab.fundamentals.mlp import INITS
 from dl_lab.fundamentals.optimizers import OPTIMIZERS
 from dl_lab.fundamentals.regularizers import ACTIVITY_PENALTIES, WEIGHT_PENALTIES
 from dl_lab.fundamentals.surfaces import SURFACES
-from dl_lab.registry import Registry
 
 
-def _registered(registry: Registry) -> AfterValidator:
-    """A validator accepting only names in ``registry``; the error lists the allowed ones."""
-
-    def check(name: str) -> str:
-        try:
-            return registry.check(name)
-        except KeyError as err:  # pydantic reports ValueError with the field's location
-            raise ValueError(str(err)) from None
-
-    return AfterValidator(check)
-
-
-ActivationName = Annotated[str, _registered(ACTIVATIONS)]
-InitName = Annotated[str, _registered(INITS)]
-OptimizerName = Annotated[str, _registered(OPTIMIZERS)]
-SurfaceName = Annotated[str, _registered(SURFACES)]
-WeightPenaltyName = Annotated[str, _registered(WEIGHT_PENALTIES)]
-ActivityPenaltyName = Annotated[str, _registered(ACTIVITY_PENALTIES)]
-
-
-class _Block(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Grid(_Block):
+class Grid(StrictModel):
     """``num`` evenly spaced values from ``low`` to ``high``."""
 
     low: float
@@ -58,14 +26,14 @@ class Grid(_Block):
         return np.linspace(self.low, self.high, self.num)
 
 
-class ThresholdSearchParams(_Block):
+class ThresholdSearchParams(StrictModel):
     """Grid of McCulloch-Pitts units (w1, w2, theta) searched for each Boolean function."""
 
     weights: Grid
     thresholds: Grid
 
 
-class PerceptronParams(_Block):
+class PerceptronParams(StrictModel):
     """Rosenblatt perceptron: learning rate, epoch limit, and the random separable set."""
 
     lr: PositiveFloat = 1.0
@@ -75,7 +43,7 @@ class PerceptronParams(_Block):
     margin: float = Field(0.05, ge=0)
 
 
-class GradCheckParams(_Block):
+class GradCheckParams(StrictModel):
     """Finite-difference step, batch and layer sizes of the gradient-check nets."""
 
     eps: PositiveFloat = 1e-6
@@ -84,7 +52,7 @@ class GradCheckParams(_Block):
     penalty_strength: PositiveFloat = 0.01
 
 
-class TwoLayerParams(_Block):
+class TwoLayerParams(StrictModel):
     """The course's 3-2-1 sigmoid net (2.7) trained by its own equations."""
 
     n_samples: PositiveInt = 32
@@ -92,19 +60,19 @@ class TwoLayerParams(_Block):
     lr: PositiveFloat = 1.0
 
 
-class XorParams(_Block):
+class XorParams(StrictModel):
     """XOR MLPs 2-h-1 trained from ``n_seeds`` random initialisations each."""
 
     hidden_sizes: list[PositiveInt] = [2, 4]
     n_seeds: PositiveInt = 20
-    activation: ActivationName = "sigmoid"
-    init: InitName = "xavier"
-    optimizer: OptimizerName = "gd"
+    activation: Registered(ACTIVATIONS) = "sigmoid"
+    init: Registered(INITS) = "xavier"
+    optimizer: Registered(OPTIMIZERS) = "gd"
     lr: PositiveFloat = 1.0
     epochs: PositiveInt = 2000
 
 
-class LinearCollapseParams(_Block):
+class LinearCollapseParams(StrictModel):
     """A deep net with identity activations, and how well it can do on XOR."""
 
     sizes: list[PositiveInt] = [2, 4, 4, 1]
@@ -112,7 +80,7 @@ class LinearCollapseParams(_Block):
     lr: PositiveFloat = 0.5
 
 
-class LearningRateParams(_Block):
+class LearningRateParams(StrictModel):
     """GD on ``a (w - c)^2`` from ``w0`` for each learning rate (2.8)."""
 
     w0: float = 0.0
@@ -124,21 +92,27 @@ class LearningRateParams(_Block):
     table_steps: PositiveInt = 5
 
 
-class OptimizerSpec(_Block):
+class OptimizerSpec(StrictModel):
     """One optimizer run: registry name, learning rate and (where used) momentum."""
 
-    name: OptimizerName
+    name: Registered(OPTIMIZERS)
     lr: PositiveFloat
     momentum: float | None = Field(None, ge=0, lt=1)
 
     def kwargs(self) -> dict[str, float]:
         return {"lr": self.lr} | ({} if self.momentum is None else {"momentum": self.momentum})
 
+    @property
+    def label(self) -> str:
+        """``nesterov (lr=0.025, mu=0.9)``: the legend entry of the run."""
+        momentum = "" if self.momentum is None else f", mu={self.momentum:g}"
+        return f"{self.name} (lr={self.lr:g}{momentum})"
 
-class SurfaceRun(_Block):
+
+class SurfaceRun(StrictModel):
     """A cost surface, a start point, a tolerance, and the optimizers to race on it."""
 
-    surface: SurfaceName
+    surface: Registered(SURFACES)
     surface_kwargs: dict[str, float] = {}
     start: list[float]
     tol: PositiveFloat
@@ -146,13 +120,13 @@ class SurfaceRun(_Block):
     optimizers: list[OptimizerSpec]
 
 
-class MomentumParams(_Block):
+class MomentumParams(StrictModel):
     """GD vs momentum vs Nesterov on each listed surface (2.18)."""
 
     runs: list[SurfaceRun]
 
 
-class SoftmaxParams(_Block):
+class SoftmaxParams(StrictModel):
     """Logits, temperatures and the overflow probe for the softmax study (2.14)."""
 
     logits: list[float] = [2.0, 1.0, 0.1]
@@ -163,15 +137,23 @@ class SoftmaxParams(_Block):
     eps: PositiveFloat = 1e-6
 
 
-class PenaltySpec(_Block):
+class PenaltySpec(StrictModel):
     """A weight penalty from the registry with strength ``lam``."""
 
-    name: WeightPenaltyName
+    name: Registered(WEIGHT_PENALTIES)
     lam: float = Field(0.0, ge=0)
     l1_update: Literal["proximal", "subgradient"] = "proximal"
 
+    @property
+    def label(self) -> str:
+        """``none``, ``l2 0.01`` or ``l1 0.01 (proximal)``: the variant's name in tables and metrics."""
+        if self.name == "none":
+            return "none"
+        update = f" ({self.l1_update})" if self.name in ("l1", "elastic_net") else ""
+        return f"{self.name} {self.lam:g}{update}"
 
-class WeightPenaltyParams(_Block):
+
+class WeightPenaltyParams(StrictModel):
     """Teacher-labelled data with noise inputs; one MLP per weight penalty (2.12)."""
 
     n_train: PositiveInt = 100
@@ -180,22 +162,27 @@ class WeightPenaltyParams(_Block):
     n_informative: PositiveInt = 4
     label_noise: float = Field(0.05, ge=0, lt=0.5)
     hidden: PositiveInt = 32
-    activation: ActivationName = "tanh"
+    activation: Registered(ACTIVATIONS) = "tanh"
     lr: PositiveFloat = 0.3
     epochs: PositiveInt = 1500
     zero_tol: PositiveFloat = 1e-3
     variants: list[PenaltySpec]
 
 
-class ActivitySpec(_Block):
+class ActivitySpec(StrictModel):
     """An activity penalty on the hidden layer: ``none``, ``l1_activity`` or ``kl``."""
 
-    name: ActivityPenaltyName
+    name: Registered(ACTIVITY_PENALTIES)
     lam: float = Field(0.0, ge=0)
     rho: float = Field(0.05, gt=0, lt=1)
 
+    @property
+    def label(self) -> str:
+        """``none`` or ``kl 0.3``: the variant's name in tables and metrics."""
+        return "none" if self.name == "none" else f"{self.name} {self.lam:g}"
 
-class SparsityParams(_Block):
+
+class SparsityParams(StrictModel):
     """A sigmoid autoencoder on bars images, with each activity penalty (2.15)."""
 
     n_samples: PositiveInt = 500
@@ -208,14 +195,14 @@ class SparsityParams(_Block):
     variants: list[ActivitySpec]
 
 
-class DepthParams(_Block):
+class DepthParams(StrictModel):
     """Nets of each depth (1 = shallow) on ``sawtooth(., k)`` at matched budgets (2.20)."""
 
     k: int = Field(3, ge=1, le=8)
     depths: list[int] = [1, 2, 3]
     budgets: list[int]
     n_seeds: PositiveInt = 3
-    activation: ActivationName = "leaky_relu"
+    activation: Registered(ACTIVATIONS) = "leaky_relu"
     lr: PositiveFloat = 0.01
     epochs: PositiveInt = 3000
     n_train: int = Field(256, ge=8)
@@ -238,7 +225,7 @@ class DepthParams(_Block):
         return depths
 
 
-class HebbianParams(_Block):
+class HebbianParams(StrictModel):
     """Linear associator: Hebb rule vs delta rule over growing numbers of stored pairs (2.19)."""
 
     n_inputs: PositiveInt = 32

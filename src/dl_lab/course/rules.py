@@ -1,0 +1,170 @@
+"""The rules that turn measurements into a verdict on a course claim (DESIGN §9).
+
+Each rule compares what was measured with what the course claims, within a tolerance
+from parameters, and returns a ``Verdict``: one of ``reproduced``, ``not_reproduced``,
+``partly``, ``inconclusive``, with the reason in words and numbers. With several seeds a
+rule reasons about the 95% t-interval of the mean, not the mean alone:
+
+* the interval lies inside the claim's band: ``reproduced``;
+* it lies outside: ``not_reproduced``;
+* it straddles the band's edge: ``inconclusive`` (the spread is too wide to tell).
+
+A single measurement has no interval; its reason then shows the bare value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from dl_lab.evaluation.stats import mean_interval
+
+REPRODUCED = "reproduced"
+NOT_REPRODUCED = "not_reproduced"
+PARTLY = "partly"
+INCONCLUSIVE = "inconclusive"
+VERDICTS = (REPRODUCED, NOT_REPRODUCED, PARTLY, INCONCLUSIVE)
+
+Measured = float | Sequence[float]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A verdict and why: the reason names the numbers that decided it."""
+
+    verdict: str
+    reason: str
+
+    def __post_init__(self) -> None:
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"unknown verdict {self.verdict!r}; allowed: {', '.join(VERDICTS)}")
+
+
+def _values(measured: Measured) -> np.ndarray:
+    values = np.atleast_1d(np.asarray(measured, dtype=float))
+    if values.size == 0 or not np.isfinite(values).all():
+        raise ValueError(f"a rule needs finite measurements, got {list(values)}")
+    return values
+
+
+def describe(measured: Measured, digits: int = 3) -> str:
+    """``0.981`` or ``0.981 [0.975, 0.987] over 5 seeds``: a value with its spread."""
+    values = _values(measured)
+    mean = float(values.mean())
+    if len(values) == 1:
+        return f"{mean:.{digits}g}"
+    low, high = mean_interval(values)
+    return f"{mean:.{digits}g} [{low:.{digits}g}, {high:.{digits}g}] over {len(values)} seeds"
+
+
+def _band(low: float, high: float, band_low: float, band_high: float) -> str:
+    """Where the interval [low, high] lies against the band: inside, outside or across."""
+    if band_low <= low and high <= band_high:
+        return "inside"
+    if high < band_low or low > band_high:
+        return "outside"
+    return "across"
+
+
+def within(measured: Measured, expected: float, tolerance: float, what: str = "value") -> Verdict:
+    """The course's number ``expected`` is reproduced when the measurement lies within
+    ``expected +- tolerance`` (with seeds: the whole 95% interval of the mean does)."""
+    if tolerance < 0:
+        raise ValueError(f"tolerance must be >= 0, got {tolerance}")
+    values = _values(measured)
+    low, high = mean_interval(values)
+    where = _band(low, high, expected - tolerance, expected + tolerance)
+    text = f"{what} {describe(values)} vs the course's {expected:g} +- {tolerance:g}"
+    if where == "inside":
+        return Verdict(REPRODUCED, f"{text}: within")
+    if where == "outside":
+        return Verdict(NOT_REPRODUCED, f"{text}: outside")
+    return Verdict(INCONCLUSIVE, f"{text}: the interval straddles the band's edge")
+
+
+def direction(
+    a: Measured,
+    b: Measured,
+    expect: Literal["a<b", "a>b"],
+    tolerance: float = 0.0,
+    names: tuple[str, str] = ("a", "b"),
+) -> Verdict:
+    """The course expects ``a < b`` (or ``a > b``) by more than ``tolerance``.
+
+    With seeds the rule reads the interval of the margin (``b - a`` for ``a<b``), paired
+    by seed when both have the same length: entirely beyond the tolerance: reproduced;
+    entirely at or below it (no effect, or the other way): not reproduced; across:
+    inconclusive.
+    """
+    if expect not in ("a<b", "a>b"):
+        raise ValueError(f"expect must be 'a<b' or 'a>b', got {expect!r}")
+    if tolerance < 0:
+        raise ValueError(f"tolerance must be >= 0, got {tolerance}")
+    va, vb = _values(a), _values(b)
+    sign = 1.0 if expect == "a<b" else -1.0
+    if len(va) == len(vb):
+        low, high = mean_interval(sign * (vb - va))
+    else:  # unpaired: the margin between the two intervals, at its widest
+        a_low, a_high = mean_interval(va)
+        b_low, b_high = mean_interval(vb)
+        if sign > 0:
+            low, high = b_low - a_high, b_high - a_low
+        else:
+            low, high = a_low - b_high, a_high - b_low
+    first, second = names
+    relation = "<" if sign > 0 else ">"
+    text = (
+        f"{first} {describe(va)} vs {second} {describe(vb)}; expected {first} {relation} "
+        f"{second} by more than {tolerance:g} (margin interval [{low:.3g}, {high:.3g}])"
+    )
+    if low > tolerance:
+        return Verdict(REPRODUCED, f"{text}: it is")
+    if high <= tolerance:
+        return Verdict(NOT_REPRODUCED, f"{text}: it is not")
+    return Verdict(INCONCLUSIVE, f"{text}: the interval straddles the margin")
+
+
+def at_least(measured: Measured, threshold: float, what: str = "value") -> Verdict:
+    """The course claims the measurement reaches ``threshold`` (with seeds: the interval)."""
+    values = _values(measured)
+    low, high = mean_interval(values)
+    text = f"{what} {describe(values)} vs the threshold {threshold:g}"
+    if low >= threshold:
+        return Verdict(REPRODUCED, f"{text}: reached")
+    if high < threshold:
+        return Verdict(NOT_REPRODUCED, f"{text}: not reached")
+    return Verdict(INCONCLUSIVE, f"{text}: the interval straddles the threshold")
+
+
+def holds(passed: Sequence[bool], what: str) -> Verdict:
+    """A claim checked case by case (a truth table, a worked example): all, some or none hold."""
+    checks = [bool(p) for p in passed]
+    if not checks:
+        raise ValueError(f"{what}: no cases to check")
+    count = sum(checks)
+    text = f"{what}: {count} of {len(checks)} cases hold"
+    if count == len(checks):
+        return Verdict(REPRODUCED, text)
+    return Verdict(PARTLY if count else NOT_REPRODUCED, text)
+
+
+def combine(verdicts: Sequence[Verdict]) -> Verdict:
+    """One verdict for a claim checked several ways.
+
+    All reproduced: reproduced. All not reproduced: not reproduced. Reproduced and
+    inconclusive parts only: inconclusive. Any other mix: partly.
+    """
+    if not verdicts:
+        raise ValueError("combine needs at least one verdict")
+    kinds = {v.verdict for v in verdicts}
+    reason = "; ".join(v.reason for v in verdicts)
+    if kinds == {REPRODUCED}:
+        return Verdict(REPRODUCED, reason)
+    if kinds == {NOT_REPRODUCED}:
+        return Verdict(NOT_REPRODUCED, reason)
+    if kinds <= {INCONCLUSIVE, REPRODUCED}:
+        return Verdict(INCONCLUSIVE, reason)
+    return Verdict(PARTLY, reason)

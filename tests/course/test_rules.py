@@ -1,0 +1,88 @@
+"""Each verdict rule on inputs on both sides of its threshold."""
+
+from __future__ import annotations
+
+import pytest
+
+from dl_lab.course.rules import (
+    INCONCLUSIVE,
+    NOT_REPRODUCED,
+    PARTLY,
+    REPRODUCED,
+    Verdict,
+    at_least,
+    combine,
+    describe,
+    direction,
+    holds,
+    within,
+)
+
+
+def test_within_a_single_value_flips_at_the_tolerance():
+    assert within(0.685, 0.6857, 0.001).verdict == REPRODUCED
+    assert within(0.683, 0.6857, 0.001).verdict == NOT_REPRODUCED
+    assert "vs the course's 0.6857 +- 0.001" in within(0.683, 0.6857, 0.001).reason
+
+
+def test_within_over_seeds_reads_the_interval():
+    tight = [0.980, 0.981, 0.982, 0.981, 0.980]
+    assert within(tight, 0.98, 0.01).verdict == REPRODUCED
+    assert within(tight, 0.95, 0.01).verdict == NOT_REPRODUCED
+    wide = [0.90, 0.99, 0.95, 0.97, 0.92]  # mean 0.946, interval about [0.90, 0.99]
+    assert within(wide, 0.96, 0.01).verdict == INCONCLUSIVE
+
+
+def test_direction_paired_over_seeds():
+    base = [0.90, 0.91, 0.92, 0.90, 0.91]
+    better = [b + 0.03 for b in base]
+    assert direction(base, better, "a<b", names=("none", "dropout")).verdict == REPRODUCED
+    assert direction(better, base, "a<b").verdict == NOT_REPRODUCED  # the other way
+    assert direction(base, better, "a<b", tolerance=0.05).verdict == NOT_REPRODUCED  # too small
+    assert direction(better, base, "a>b").verdict == REPRODUCED
+    noisy = [b + d for b, d in zip(base, [0.04, -0.03, 0.05, -0.02, 0.01], strict=True)]
+    assert direction(base, noisy, "a<b").verdict == INCONCLUSIVE
+
+
+def test_direction_single_values_and_unpaired():
+    assert direction(1.0, 2.0, "a<b").verdict == REPRODUCED
+    assert direction(2.0, 1.0, "a<b").verdict == NOT_REPRODUCED
+    assert direction(1.0, 1.0, "a<b").verdict == NOT_REPRODUCED  # equal: no effect
+    assert direction([1.0, 1.1], [2.0, 2.1, 2.2], "a<b").verdict == REPRODUCED  # unpaired
+    with pytest.raises(ValueError, match="expect"):
+        direction(1.0, 2.0, "a<<b")
+
+
+def test_at_least_flips_at_the_threshold():
+    assert at_least([490, 495, 500], 475).verdict == REPRODUCED  # interval [483, 507]
+    assert at_least([400, 410, 420], 475).verdict == NOT_REPRODUCED
+    assert at_least([300, 500, 480], 475).verdict == INCONCLUSIVE
+
+
+def test_holds_counts_cases():
+    assert holds([True, True], "truth table").verdict == REPRODUCED
+    assert holds([True, False], "truth table").verdict == PARTLY
+    assert holds([False, False], "truth table").verdict == NOT_REPRODUCED
+
+
+def test_combine():
+    yes, no, maybe = (Verdict(v, v) for v in (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE))
+    assert combine([yes, yes]).verdict == REPRODUCED
+    assert combine([no, no]).verdict == NOT_REPRODUCED
+    assert combine([yes, maybe]).verdict == INCONCLUSIVE
+    assert combine([yes, no]).verdict == PARTLY
+    assert combine([no, maybe]).verdict == PARTLY
+
+
+def test_bad_inputs_are_refused():
+    with pytest.raises(ValueError, match="finite"):
+        within(float("nan"), 1.0, 0.1)
+    with pytest.raises(ValueError, match="tolerance"):
+        within(1.0, 1.0, -0.1)
+    with pytest.raises(ValueError, match="unknown verdict"):
+        Verdict("agrees", "typed in")
+
+
+def test_describe_shows_the_spread():
+    assert describe(0.98123) == "0.981"
+    assert describe([0.98, 0.99, 0.97]).endswith("over 3 seeds")

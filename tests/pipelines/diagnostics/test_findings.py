@@ -1,0 +1,224 @@
+"""The diagnostics findings node on small fabricated tables: every row valid and about a
+claim of the course, verdicts on both sides of their rules, unmeasured claims left out."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dl_lab.course.findings import COLUMNS, split_list
+from dl_lab.course.questions import load_course
+from dl_lab.course.rules import VERDICTS
+from dl_lab.diagnostics.config import ConvParams, FitParams
+from dl_lab.diagnostics.conv import receptive_fields
+from dl_lab.diagnostics.conv_check import SizeGrid, check_output_sizes, stride_padding_costs
+from dl_lab.diagnostics.losses import saturation_gradients
+from dl_lab.findings.diagnostics import TABLES, FindingsParams
+from dl_lab.pipelines.diagnostics.nodes import report_findings
+from dl_lab.pipelines.diagnostics.pipeline import create_pipeline
+
+
+@pytest.fixture
+def blocks(parameters):
+    """The validated parameter blocks the node reads (conf/base: the default tolerances)."""
+    diagnostics = parameters("base")["diagnostics"]
+    return (
+        FindingsParams.model_validate(diagnostics["findings"]),
+        ConvParams.model_validate(diagnostics["conv"]),
+        FitParams.model_validate(diagnostics["fit"]),
+    )
+
+
+def _frame(columns: str, *rows) -> pd.DataFrame:
+    return pd.DataFrame(list(rows), columns=columns.split())
+
+
+def fabricated(conv: ConvParams) -> dict[str, pd.DataFrame]:
+    """One small table per input, shaped like the experiments' (conv arithmetic and the
+    saturation gradients computed for real: they are cheap)."""
+    fields = [receptive_fields(layers, conv.input_size).assign(stack=name)
+              for name, layers in conv.stacks.items()]  # fmt: skip
+    return {
+        "fit_synthetic": _frame("curve expected fit_diagnosis",
+                                *[(k, k, k) for k in ("overfitting", "underfitting", "good_fit")]),
+        "fit_tracked": _frame("run run_id fit_diagnosis final_train_acc final_val_acc val_loss_rise",
+                              ("tiny_model", "r-tiny", "underfitting", 0.4, 0.38, 0.0),
+                              ("big_model_little_data", "r-big", "overfitting", 0.99, 0.7, 0.3)),
+        "early_stopping": _frame("source best_epoch restored_weights_epoch stop_epoch",
+                                 ("rule (ours)", 3, 3, 6), ("lightning", 3, 3, 6),
+                                 ("real run big_model_little_data", 5, 5, 8)),
+        "capacity": _frame("variant sweep train_acc val_acc train_time_s advice",
+                           ("d1", "mlp_depth", 0.70, 0.68, 1.0, "increase"),
+                           ("d4", "mlp_depth", 0.95, 0.90, 2.0, "keep"),
+                           ("w8", "mlp_width", 0.60, 0.58, 1.0, "increase"),
+                           ("w32", "mlp_width", 0.95, 0.92, 1.2, "keep"),
+                           ("w512", "mlp_width", 1.00, 0.85, 3.0, "decrease")),
+        "bias_variance": _frame("complexity bias2 variance noise sum expected_test_mse family",
+                                (1, 0.20, 0.01, 0.09, 0.30, 0.30, "polynomial_degree"),
+                                (3, 0.01, 0.02, 0.09, 0.12, 0.12, "polynomial_degree"),
+                                (9, 0.01, 0.20, 0.09, 0.30, 0.31, "polynomial_degree"),
+                                (2, 0.15, 0.01, 0.09, 0.25, 0.25, "mlp_width"),
+                                (256, 0.01, 0.10, 0.09, 0.20, 0.20, "mlp_width")),
+        "classical": _frame("train_size model features test_acc train_time_s family",
+                            (250, "logistic_regression", "pixels", 0.85, 0.01, "classical"),
+                            (250, "linear_svm", "hog", 0.88, 0.01, "classical"),
+                            (250, "cnn", "learned", 0.84, 2.0, "deep"),
+                            (4000, "logistic_regression", "pixels", 0.90, 0.5, "classical"),
+                            (4000, "linear_svm", "hog", 0.93, 0.4, "classical"),
+                            (4000, "cnn", "learned", 0.98, 20.0, "deep")),
+        "lr_sweep": _frame("optimizer lr outcome diverged final_val_loss final_val_acc",
+                           ("sgd", 1e-4, "too_small", False, 2.0, 0.5),
+                           ("sgd", 0.01, "good", False, 0.3, 0.9),
+                           ("sgd", 0.1, "too_large", False, 0.5, 0.85),
+                           ("adam", 1e-3, "good", False, 0.25, 0.93),
+                           ("adam", 0.1, "diverged", True, np.inf, 0.1)),
+        "batch_sizes": _frame("batch batch_size updates_per_epoch updates time_per_epoch_s val_acc",
+                              ("1", 1, 1000, 3000, 2.0, 0.90), ("32", 32, 32, 96, 0.2, 0.91),
+                              ("full", 1000, 1, 3, 0.05, 0.60)),
+        "batch_trace": _frame("batch_size updates train_loss",
+                              *[(1, u, loss) for u, loss in enumerate([2.3, 1.5, 1.7, 1.1, 1.3])],
+                              *[(1000, u, loss) for u, loss in enumerate([2.3, 2.2, 2.1, 2.0])]),
+        "quadratic": _frame("run steps_to_tolerance steep_axis_sign_flips final_loss",
+                            ("gd", 120, 100, 1e-4), ("momentum", 60, 10, 1e-6),
+                            ("nesterov", 50, 6, 1e-6)),
+        "activations": _frame("activation final_val_acc zero_output_fraction",
+                              ("sigmoid", 0.60, 0.0), ("tanh", 0.80, 0.0),
+                              ("relu", 0.92, 0.5), ("gelu", 0.93, 0.0)),
+        "activation_ranges": _frame(
+            "activation min_on_grid value_at_0 max_derivative derivative_at_0 zero_centred",
+            ("sigmoid", 0.0067, 0.5, 0.25, 0.25, False), ("tanh", -0.9999, 0.0, 1.0, 1.0, True),
+            ("relu", 0.0, 0.0, 1.0, 0.0, False)),
+        "loss_classifier": _frame("loss final_val_acc epochs_to_target",
+                                  ("cross_entropy", 0.92, 2.0), ("mse", 0.85, np.nan)),
+        "loss_saturation": saturation_gradients([0.99, 0.5, 0.1, 0.01]),
+        "loss_regression": _frame("loss outlier_fraction test_rmse",
+                                  ("mse", 0.0, 0.50), ("huber", 0.0, 0.51),
+                                  ("mse", 0.2, 2.10), ("huber", 0.2, 0.55)),
+        "gradient_flow": _frame(
+            "case first_last_ratio_init verdict_init verdict_training nonfinite_steps val_acc",
+            ("sigmoid", 1e-8, "vanishing", "vanishing", 0, 0.11),
+            ("sigmoid_residual", 0.2, "healthy", "healthy", 0, 0.80),
+            ("relu", 1e-3, "vanishing", "vanishing", 0, 0.50),
+            ("relu_he", 5.0, "healthy", "healthy", 0, 0.90),
+            ("relu_bn", 3.0, "healthy", "healthy", 0, 0.92),
+            ("relu_residual", 2.0, "healthy", "healthy", 0, 0.91),
+            ("relu_large_init", 1.0, "healthy", "exploding", 5, 0.10),
+            ("relu_large_init_clipped", 1.0, "healthy", "healthy", 0, 0.50)),
+        "gradient_norms": _frame("layer", *[(i,) for i in range(1, 13)]),
+        "conv_sizes": check_output_sizes(SizeGrid(sizes=(5, 28, 32), kernels=(1, 3, 5),
+                                                  paddings=(0, 1), strides=(1, 2),
+                                                  dilations=(1,))),
+        "stride_padding": stride_padding_costs(conv.input_size, conv.kernel, (1, 4), (1, 2), 2, 1),
+        "receptive_fields": pd.concat(fields, ignore_index=True),
+        "pooling": _frame("variant params", ("max", 9098), ("avg", 9098), ("no_pooling", 126698)),
+        "shift_accuracy": _frame("variant shift_px accuracy",
+                                 *[(v, s, a) for v, accs in (("max", (0.95, 0.94, 0.93, 0.80)),
+                                                             ("avg", (0.95, 0.95, 0.94, 0.82)),
+                                                             ("no_pooling", (0.95, 0.85, 0.70, 0.5)))
+                                   for s, a in enumerate(accs)]),
+        "relu_sparsity": _frame("block zero_fraction channels height width",
+                                (1, 0.45, 8, 28, 28), (2, 0.60, 16, 14, 14)),
+        "normalization": _frame("norm lr final_train_loss train_time_s",
+                                ("none", 0.05, 0.60, 1.0), ("lrn", 0.05, 0.55, 1.6),
+                                ("batch", 0.05, 0.20, 1.1), ("none", 0.5, 2.30, 1.0),
+                                ("lrn", 0.5, 2.30, 1.6), ("batch", 0.5, 0.15, 1.1)),
+    }  # fmt: skip
+
+
+def _findings(blocks, **changes: pd.DataFrame) -> pd.DataFrame:
+    params, conv, fit = blocks
+    tables = {**fabricated(conv), **changes}
+    return report_findings(params, conv, fit, **tables)
+
+
+def _verdicts(table: pd.DataFrame) -> dict[str, str]:
+    return dict(zip(table["claim_id"], table["verdict"], strict=True))
+
+
+def test_the_fabricated_tables_are_the_nodes_inputs(blocks):
+    assert set(fabricated(blocks[1])) == set(TABLES)
+    node = next(n for n in create_pipeline().nodes if n.name == "report_diagnostics_findings")
+    assert node.outputs == ["diagnostics_findings"]
+    assert set(node.inputs) == {f"diag_{name}_table" for name in TABLES} | {
+        "params:diagnostics.findings", "params:diagnostics.conv", "params:diagnostics.fit"
+    }  # fmt: skip
+
+
+def test_every_row_is_a_valid_finding_on_a_course_claim(blocks):
+    table = _findings(blocks)
+    course = load_course()
+    assert list(table.columns) == list(COLUMNS)
+    assert set(table["verdict"]) <= set(VERDICTS)
+    assert (table["pipeline"] == "diagnostics").all()
+    for row in table.itertuples():
+        assert course.claim(row.claim_id).id == row.claim_id  # an unknown id raises
+        assert course.question_of(row.claim_id).id == row.question
+        assert row.measured and row.reason and row.evidence
+    outputs = {o for n in create_pipeline().nodes for o in n.outputs}
+    written = {f"diagnostics/{o[5:-6]}.csv" for o in outputs if o.endswith("_table")}
+    written |= {f"diagnostics/{o[5:-5]}.png" for o in outputs if o.endswith("_plot")}
+    evidence = {path for cell in table["evidence"] for path in split_list(cell)}
+    assert evidence <= written  # every piece of evidence is a file the pipeline writes
+    assert len(table) >= 50
+
+
+def test_the_fabricated_experiments_reproduce_what_they_were_built_to(blocks):
+    verdicts = _verdicts(_findings(blocks))
+    for claim in ("1.16-best-epoch", "1.16-stop-epoch", "1.17-overfit", "1.2-decomposition",
+                  "1.20-tradeoff", "1.22-lr", "1.22-table", "2.16-sigmoid-vs-relu", "2.18-faster",
+                  "2.22-shift", "2.24-remedies", "2.25-stability", "3.16-bn-better",
+                  "3.19-area", "3.4-floor"):  # fmt: skip
+        assert verdicts[claim] == "reproduced", claim
+
+
+def test_the_tracked_runs_ids_are_the_overfitting_claims_runs(blocks):
+    table = _findings(blocks).set_index("claim_id")
+    assert split_list(table.loc["1.17-overfit", "run_ids"]) == ["r-big"]
+    assert split_list(table.loc["1.17-underfit", "run_ids"]) == ["r-tiny"]
+    assert table.loc["1.16-stop-epoch", "course_printed"] == "Training stopped at epoch 3."
+
+
+def _set(table: str, column: str, value: float, where: str) -> tuple:
+    """A change to one fabricated table: ``column`` set to ``value`` on the rows ``where``."""
+    return table, lambda frame: frame.assign(
+        **{column: frame[column].where(~frame.eval(where), value)}
+    )
+
+
+@pytest.mark.parametrize(
+    ("claim", "change"),
+    [
+        ("1.16-best-epoch", _set("early_stopping", "best_epoch", 4, "stop_epoch == 6")),
+        (
+            "2.16-sigmoid-vs-relu",
+            _set("gradient_flow", "first_last_ratio_init", 5e-3, "case == 'sigmoid'"),
+        ),  # only 0.7 decades below ReLU
+        ("1.1-data-size", _set("classical", "test_acc", 0.85, "model == 'cnn'")),  # no edge
+        ("3.16-bn-better", _set("normalization", "final_train_loss", 2.5, "norm == 'batch'")),
+        ("2.5-outliers", _set("loss_regression", "test_rmse", 2.10, "loss == 'huber'")),
+    ],
+)
+def test_a_claim_on_both_sides_of_its_rule(blocks, claim, change):
+    assert _verdicts(_findings(blocks))[claim] == "reproduced"
+    table, edit = change
+    changed = edit(fabricated(blocks[1])[table])
+    assert _verdicts(_findings(blocks, **{table: changed}))[claim] == "not_reproduced"
+
+
+def test_a_difference_within_the_tolerance_does_not_reproduce(blocks):
+    relu_family = fabricated(blocks[1])["activations"].copy()
+    relu_family.loc[relu_family["activation"] == "sigmoid", "final_val_acc"] = 0.90
+    relu_family.loc[relu_family["activation"] == "tanh", "final_val_acc"] = 0.90
+    verdict = _verdicts(_findings(blocks, activations=relu_family))["1.14-saturating"]
+    assert verdict == "not_reproduced"  # 0.90 vs a 0.925 family mean: within 3 points
+
+
+def test_a_claim_that_is_not_measured_stays_out(blocks):
+    no_point_one = fabricated(blocks[1])["lr_sweep"].query("lr != 0.1")
+    one_size = fabricated(blocks[1])["classical"].query("train_size == 250")
+    table = _findings(blocks, lr_sweep=no_point_one, classical=one_size)
+    answered = set(table["claim_id"])
+    assert "1.22-table" not in answered  # lr 0.1 is not run for both optimizers
+    assert "1.1-data-size" not in answered and "1.27-small-data" not in answered
+    assert "1.22-lr" in answered and "1.1-small-data-speed" in answered
