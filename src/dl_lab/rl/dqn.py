@@ -22,6 +22,7 @@ from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
 from torch import nn
 
+from dl_lab import progress
 from dl_lab.models import NETWORKS
 from dl_lab.models.agents import QNetwork
 from dl_lab.rl.common import EpisodeLog, EvalTracker, Logger, Policy, TrainResult, seed_everything
@@ -228,7 +229,7 @@ def train(config: DQNConfig, env_fn: EnvFactory, log: Logger) -> TrainResult:
     evaluator = EvalTracker(env_fn, config.eval_episodes, config.seed, config.solved_return, log)
     obs, _ = env.reset(seed=config.seed)
     total = config.total_timesteps
-    for step in range(1, total + 1):
+    for step in progress.bar(range(1, total + 1), total, desc="DQN", unit="step"):
         action = choose(partial(action_values, learner.online, obs), step / total, rng)
         next_obs, reward, terminated, truncated, info = env.step(action)
         learner.buffer.add(np.ravel(obs), action, reward, np.ravel(next_obs), terminated)

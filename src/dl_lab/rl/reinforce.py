@@ -19,6 +19,7 @@ from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
 from torch import nn
 
+from dl_lab import progress
 from dl_lab.models import NETWORKS
 from dl_lab.rl.common import EpisodeLog, EvalTracker, Logger, Policy, TrainResult, seed_everything
 from dl_lab.rl.envs import EnvFactory
@@ -218,7 +219,8 @@ def train(config: ReinforceConfig, env_fn: EnvFactory, log: Logger) -> TrainResu
     episodes, probes, env_steps = EpisodeLog(log), [], 0
     evaluator = EvalTracker(env_fn, config.eval_episodes, config.seed, config.solved_return, log)
     probe_seed = config.seed + config.episodes_per_update  # probe episodes never repeat training's
-    for update in range(1, config.updates + 1):
+    updates = range(1, config.updates + 1)
+    for update in progress.bar(updates, config.updates, desc="REINFORCE", unit="update"):
         if config.variance_every and (update - 1) % config.variance_every == 0:
             probe_batch = collect(policy, probe_envs, probe_seed)
             probes.append(

@@ -21,6 +21,7 @@ from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 from optuna.storages.journal import JournalFileBackend, JournalStorage
 from optuna.trial import TrialState
 
+from dl_lab import progress
 from dl_lab.tuning.config import StorageConfig, TuningConfig
 from dl_lab.tuning.samplers import PRUNERS, SAMPLERS
 
@@ -151,6 +152,7 @@ def optimize(
             catch=catch,
             callbacks=[StopAtTotal(n_trials)],
             gc_after_trial=False,
+            show_progress_bar=progress.interactive(),  # Optuna's bar, on a terminal only
         )
     return len(_started(study) - before)
 

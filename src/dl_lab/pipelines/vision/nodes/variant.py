@@ -9,7 +9,7 @@ import pandas as pd
 import torch
 from matplotlib.figure import Figure
 
-from dl_lab import tracking
+from dl_lab import progress, tracking
 from dl_lab.data.augmentation import AugmentationSpec
 from dl_lab.data.bundle import ModelInput
 from dl_lab.pipelines.vision.params import ReportConfig
@@ -108,4 +108,13 @@ def report_variant(
     run_id = fit_summary["run_id"]
     tracking.log_metrics(run_id, eval_metrics)
     tracking.log_figures(run_id, {"learning_curves": curves, "confusion_matrix": matrix})
+    identity = _identity(fit_summary)
+    progress.announce(
+        "vision",
+        f"{identity.study}.{identity.variant}.seed{identity.seed}",
+        "test_acc",
+        eval_metrics["test_acc"],
+        int(fit_summary.get("best_epoch", 0)) or None,
+        float(fit_summary.get("wall_time_s", 0.0)),
+    )
     return curves, matrix, pd.DataFrame([{**fit_summary, **eval_metrics}])
