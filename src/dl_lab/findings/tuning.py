@@ -12,7 +12,6 @@ not answered. Nothing is trained here.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -215,25 +214,6 @@ def dropout_slows(scores: pd.DataFrame, tuning: TuningParams, course: Course) ->
     )
 
 
-def claims(
-    trials: pd.DataFrame,
-    intermediate: pd.DataFrame,
-    best: dict[str, Any],
-    final: dict[str, Any],
-    tuning: TuningParams,
-    course: Course,
-) -> Iterator[Row]:
-    """Every claim the study answers; those it cannot measure are left out."""
-    scores = scores_at(trials, intermediate, tuning.findings.at_epoch)
-    yield procedure(trials, best, final, tuning, course)
-    answered = (
-        sampler_efficiency(trials, scores, tuning, course),
-        learning_rate(scores, tuning.findings, course),
-        dropout_slows(scores, tuning, course),
-    )
-    yield from (row for row in answered if row is not None)
-
-
 def answer(
     trials: pd.DataFrame,
     intermediate: pd.DataFrame,
@@ -241,7 +221,14 @@ def answer(
     final_summary: dict[str, Any],
     tuning: TuningParams,
 ) -> pd.DataFrame:
-    """The findings table (DESIGN §9) of 1.10b, 1.22 and 2.23, from the study's tables."""
-    return findings_table(
-        claims(trials, intermediate, best_params, final_summary, tuning, load_course())
+    """The findings table (DESIGN §9) of 1.10b, 1.22 and 2.23, from the study's tables;
+    claims the study cannot measure are left out."""
+    course = load_course()
+    scores = scores_at(trials, intermediate, tuning.findings.at_epoch)
+    rows = (
+        procedure(trials, best_params, final_summary, tuning, course),
+        sampler_efficiency(trials, scores, tuning, course),
+        learning_rate(scores, tuning.findings, course),
+        dropout_slows(scores, tuning, course),
     )
+    return findings_table(row for row in rows if row is not None)

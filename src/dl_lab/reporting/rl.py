@@ -152,6 +152,20 @@ def plot_evaluations(table: pd.DataFrame, title: str, threshold: float | None = 
     return fig
 
 
+def _mean_std_by_update(ax, part: pd.DataFrame, column: str, label: str) -> None:
+    """``column``'s mean +- std over seeds at each policy update, as one line of ``ax``."""
+    stats = part.groupby("update")[column].agg(["mean", "std"]).reset_index()
+    ax.errorbar(
+        stats["update"],
+        stats["mean"],
+        yerr=stats["std"].fillna(0),
+        marker="o",
+        ms=3,
+        capsize=2,
+        label=label,
+    )
+
+
 def plot_gradient_variance(table: pd.DataFrame, title: str) -> Figure:
     """Per-episode gradient variance of both estimators, and their ratio, against the update.
 
@@ -162,31 +176,15 @@ def plot_gradient_variance(table: pd.DataFrame, title: str) -> Figure:
     fig = Figure(figsize=(11, 4), layout="constrained")
     left, right = fig.subplots(1, 2)
     for (variant, estimator), part in table.groupby(["variant", "estimator"], sort=False):
-        stats = part.groupby("update")["grad_variance"].agg(["mean", "std"]).reset_index()
-        left.errorbar(
-            stats["update"],
-            stats["mean"],
-            yerr=stats["std"].fillna(0),
-            marker="o",
-            ms=3,
-            capsize=2,
-            label=f"trained {variant}: psi = {_PSI[estimator]}",
+        _mean_std_by_update(
+            left, part, "grad_variance", f"trained {variant}: psi = {_PSI[estimator]}"
         )
     wide = table.pivot_table(
         index=["variant", "seed", "update"], columns="estimator", values="grad_variance"
     )
     ratio = (wide["no_baseline"] / wide["baseline"]).rename("ratio").reset_index()
     for variant, part in ratio.groupby("variant", sort=False):
-        stats = part.groupby("update")["ratio"].agg(["mean", "std"]).reset_index()
-        right.errorbar(
-            stats["update"],
-            stats["mean"],
-            yerr=stats["std"].fillna(0),
-            marker="o",
-            ms=3,
-            capsize=2,
-            label=f"trained {variant}",
-        )
+        _mean_std_by_update(right, part, "ratio", f"trained {variant}")
     right.axhline(1.0, color="black", ls="--", lw=1)
     left.set_yscale("log")
     left.set_ylabel("trace of gradient covariance (one episode)")
