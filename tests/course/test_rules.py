@@ -15,14 +15,35 @@ from dl_lab.course.rules import (
     describe,
     direction,
     holds,
+    still_improving,
+    unsettled,
     within,
 )
 
 
-def test_within_a_single_value_flips_at_the_tolerance():
-    assert within(0.685, 0.6857, 0.001).verdict == REPRODUCED
-    assert within(0.683, 0.6857, 0.001).verdict == NOT_REPRODUCED
-    assert "vs the course's 0.6857 +- 0.001" in within(0.683, 0.6857, 0.001).reason
+def test_within_an_exact_value_flips_at_the_tolerance():
+    assert within(0.685, 0.6857, 0.001, exact=True).verdict == REPRODUCED
+    assert within(0.683, 0.6857, 0.001, exact=True).verdict == NOT_REPRODUCED
+    assert "vs the course's 0.6857 +- 0.001" in within(0.683, 0.6857, 0.001, exact=True).reason
+
+
+def test_one_seed_of_a_random_measurement_never_decides():
+    for verdict in (
+        within(0.98, 0.98, 0.01),  # however close
+        within(0.50, 0.98, 0.01),  # however far
+        direction(0.90, 0.99, "a<b"),
+        direction([0.90, 0.91], 0.99, "a<b"),
+        at_least(500, 475),
+    ):
+        assert verdict.verdict == INCONCLUSIVE and "one seed" in verdict.reason
+
+
+def test_still_improving_and_unsettled():
+    assert still_improving([0.90, 0.95, 0.97])  # best at the last epoch
+    assert not still_improving([0.90, 0.97, 0.96])
+    assert still_improving([1.0, 0.8, 0.7], mode="min")
+    assert not still_improving([0.9])  # one epoch: nothing to tell
+    assert unsettled("still improving at epoch 6").verdict == INCONCLUSIVE
 
 
 def test_within_over_seeds_reads_the_interval():
@@ -44,10 +65,10 @@ def test_direction_paired_over_seeds():
     assert direction(base, noisy, "a<b").verdict == INCONCLUSIVE
 
 
-def test_direction_single_values_and_unpaired():
-    assert direction(1.0, 2.0, "a<b").verdict == REPRODUCED
-    assert direction(2.0, 1.0, "a<b").verdict == NOT_REPRODUCED
-    assert direction(1.0, 1.0, "a<b").verdict == NOT_REPRODUCED  # equal: no effect
+def test_direction_exact_values_and_unpaired():
+    assert direction(1.0, 2.0, "a<b", exact=True).verdict == REPRODUCED
+    assert direction(2.0, 1.0, "a<b", exact=True).verdict == NOT_REPRODUCED
+    assert direction(1.0, 1.0, "a<b", exact=True).verdict == NOT_REPRODUCED  # no effect
     assert direction([1.0, 1.1], [2.0, 2.1, 2.2], "a<b").verdict == REPRODUCED  # unpaired
     with pytest.raises(ValueError, match="expect"):
         direction(1.0, 2.0, "a<<b")

@@ -9,7 +9,11 @@ rule reasons about the 95% t-interval of the mean, not the mean alone:
 * it lies outside: ``not_reproduced``;
 * it straddles the band's edge: ``inconclusive`` (the spread is too wide to tell).
 
-A single measurement has no interval; its reason then shows the bare value.
+A single measurement of something random (one seed of a trained network) has no interval:
+a rule given one then says ``inconclusive`` (the spread is unknown), unless the caller
+states the number is ``exact`` (a deterministic computation: a worked example, a count, a
+fixed-seed arithmetic check). A comparison of networks still improving at their last epoch
+is not settled either: ``unsettled(reason)`` says so, and ``still_improving`` tells when.
 """
 
 from __future__ import annotations
@@ -60,6 +64,27 @@ def describe(measured: Measured, digits: int = 3) -> str:
     return f"{mean:.{digits}g} [{low:.{digits}g}, {high:.{digits}g}] over {len(values)} seeds"
 
 
+def _single(values: np.ndarray, exact: bool) -> bool:
+    """A lone random measurement: one value, and the caller did not say it is exact."""
+    return len(values) == 1 and not exact
+
+
+ONE_SEED = "one measurement (one seed): its spread is unknown, so it cannot decide"
+
+
+def unsettled(reason: str) -> Verdict:
+    """An ``inconclusive`` verdict for evidence too weak to decide, with the reason."""
+    return Verdict(INCONCLUSIVE, reason)
+
+
+def still_improving(values: Sequence[float], mode: Literal["max", "min"] = "max") -> bool:
+    """Whether a per-epoch score (val accuracy: ``max``; a loss: ``min``) was at its best in
+    the last epoch: the network was still improving when training stopped."""
+    series = _values(values)
+    best = series.argmax() if mode == "max" else series.argmin()
+    return len(series) > 1 and int(best) == len(series) - 1
+
+
 def _band(low: float, high: float, band_low: float, band_high: float) -> str:
     """Where the interval [low, high] lies against the band: inside, outside or across."""
     if band_low <= low and high <= band_high:
@@ -69,7 +94,9 @@ def _band(low: float, high: float, band_low: float, band_high: float) -> str:
     return "across"
 
 
-def within(measured: Measured, expected: float, tolerance: float, what: str = "value") -> Verdict:
+def within(
+    measured: Measured, expected: float, tolerance: float, what: str = "value", exact: bool = False
+) -> Verdict:
     """The course's number ``expected`` is reproduced when the measurement lies within
     ``expected +- tolerance`` (with seeds: the whole 95% interval of the mean does)."""
     if tolerance < 0:
@@ -78,6 +105,8 @@ def within(measured: Measured, expected: float, tolerance: float, what: str = "v
     low, high = mean_interval(values)
     where = _band(low, high, expected - tolerance, expected + tolerance)
     text = f"{what} {describe(values)} vs the course's {expected:g} +- {tolerance:g}"
+    if _single(values, exact):
+        return unsettled(f"{text}: {ONE_SEED}")
     if where == "inside":
         return Verdict(REPRODUCED, f"{text}: within")
     if where == "outside":
@@ -91,6 +120,7 @@ def direction(
     expect: Literal["a<b", "a>b"],
     tolerance: float = 0.0,
     names: tuple[str, str] = ("a", "b"),
+    exact: bool = False,
 ) -> Verdict:
     """The course expects ``a < b`` (or ``a > b``) by more than ``tolerance``.
 
@@ -120,6 +150,8 @@ def direction(
         f"{first} {describe(va)} vs {second} {describe(vb)}; expected {first} {relation} "
         f"{second} by more than {tolerance:g} (margin interval [{low:.3g}, {high:.3g}])"
     )
+    if _single(va, exact) or _single(vb, exact):
+        return unsettled(f"{text}: {ONE_SEED}")
     if low > tolerance:
         return Verdict(REPRODUCED, f"{text}: it is")
     if high <= tolerance:
@@ -127,11 +159,15 @@ def direction(
     return Verdict(INCONCLUSIVE, f"{text}: the interval straddles the margin")
 
 
-def at_least(measured: Measured, threshold: float, what: str = "value") -> Verdict:
+def at_least(
+    measured: Measured, threshold: float, what: str = "value", exact: bool = False
+) -> Verdict:
     """The course claims the measurement reaches ``threshold`` (with seeds: the interval)."""
     values = _values(measured)
     low, high = mean_interval(values)
     text = f"{what} {describe(values)} vs the threshold {threshold:g}"
+    if _single(values, exact):
+        return unsettled(f"{text}: {ONE_SEED}")
     if low >= threshold:
         return Verdict(REPRODUCED, f"{text}: reached")
     if high < threshold:

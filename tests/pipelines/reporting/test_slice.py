@@ -60,11 +60,11 @@ def test_the_report_shows_findings_and_not_yet_run(run_slice, tracked, tmp_path)
                 "vision",
                 answered,
                 "0.98",
-                within(0.98, 0.98, 0.01),
+                within(0.98, 0.98, 0.01, exact=True),
                 ["vision/curve.png"],
                 run_ids[:1],
             ),
-            finding("rl", also, "1 vs 2", direction(2.0, 1.0, "a<b")),
+            finding("rl", also, "1 vs 2", direction(2.0, 1.0, "a<b", exact=True)),
         ]
     )
     out = run_slice(
