@@ -1,4 +1,5 @@
-"""The data_processing findings node on fabricated splits and specs: each rule both ways."""
+"""The data_processing findings node on fabricated splits and specs: each rule both ways,
+but the class shares of one seeded split, which do not decide alone."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pandas as pd
 import pytest
 
 from dl_lab.course.questions import load_course
-from dl_lab.course.rules import VERDICTS
+from dl_lab.course.rules import ONE_SEED, VERDICTS
 from dl_lab.data.augmentation import AugmentationSpec
 from dl_lab.data.sources import DIGIT_CLASSES
 from dl_lab.pipelines.data_processing.pipeline import create_pipeline
@@ -85,15 +86,13 @@ def test_the_rule_holds_at_the_band_edges_even_when_this_split_does_not(run_slic
     assert "4 of 4 cases hold" in table.loc["1.11-ratios", "reason"]
 
 
-@pytest.mark.parametrize(
-    ("deviation", "expected", "share"),
-    [(0.004, "reproduced", "within"), (0.05, "partly", "outside")],
-)
-def test_class_shares_kept_or_not(run_slice, deviation, expected, share):
+@pytest.mark.parametrize("deviation", [0.004, 0.05])
+def test_the_class_shares_of_one_seeded_split_are_stated_but_do_not_decide(run_slice, deviation):
+    # the seed breaks ties between classes (sklearn's approximate mode): one split is one seed
     table = findings(run_slice, split(EIGHTY), deviation=deviation)
-    assert verdict(table, "1.11-stratified") == expected  # the splits stay disjoint either way
+    assert verdict(table, "1.11-stratified") == "inconclusive"  # disjoint: the rest holds
     assert f"deviation {deviation:g} over 2 classes" in table.loc["1.11-stratified", "measured"]
-    assert f"+- 0.01: {share}" in table.loc["1.11-stratified", "reason"]
+    assert f"+- 0.01: {ONE_SEED}" in table.loc["1.11-stratified", "reason"]
 
 
 def test_an_image_in_two_splits_is_leakage(run_slice):

@@ -7,7 +7,7 @@ import math
 import pytest
 from matplotlib.figure import Figure
 
-from dl_lab.course.rules import REPRODUCED, VERDICTS
+from dl_lab.course.rules import INCONCLUSIVE, REPRODUCED, VERDICTS
 from dl_lab.pipelines.fundamentals import create_pipeline
 
 # every metric MLflow receives under conf/test (with the prefix ``fundamentals.``)
@@ -154,12 +154,13 @@ def test_learning_rate_regimes_and_the_linear_collapse(run_slice):
 
 
 # claims whose verdict the mathematics fixes, whatever the sizes: the worked numbers, the
-# gates, and the course's mistakes (the verdict is about the corrected claim)
+# gates, and the course's mistakes (the verdict is about the corrected claim); not
+# 2.2-linear-collapse: its XOR half is one linear net trained from a random init, so one
+# seed leaves it inconclusive
 DETERMINED = {
     "2.1-z",
     "2.1-output",
     "2.2-values-at-2",
-    "2.2-linear-collapse",
     "2.3-chain",
     "2.4-gates",
     "2.4-no-xor",
@@ -185,6 +186,7 @@ def test_the_findings_answer_unit_2_from_the_tables(run_slice):
     assert set(verdicts.values()) <= set(VERDICTS)
     assert (findings["question"].str.startswith("2.")).all() and len(findings) >= 35
     assert {claim: verdicts[claim] for claim in DETERMINED} == dict.fromkeys(DETERMINED, REPRODUCED)
+    assert verdicts["2.2-linear-collapse"] == INCONCLUSIVE
     print(findings[["claim_id", "verdict", "measured"]].to_string())  # the verdicts, for -s
 
 

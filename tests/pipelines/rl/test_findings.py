@@ -1,5 +1,7 @@
 """The rl findings node on small fabricated tables: a world where the course holds, and
-changes to it that put single claims on the other side of their rule."""
+changes to it that put single claims on the other side of their rule; an agent of one seed
+leaves its comparison inconclusive, exact computations (value iteration, gymnasium's
+registry) decide alone."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import pandas as pd
 import pytest
 
 from dl_lab.course.questions import load_course
-from dl_lab.course.rules import VERDICTS
+from dl_lab.course.rules import ONE_SEED, VERDICTS
 from dl_lab.findings.rl import FindingsConfig
 from dl_lab.findings.rl.measures import first_success, learned
 from dl_lab.pipelines.rl.params import studies_of
@@ -19,8 +21,8 @@ TRAP_EPISODES, TASK_LENGTH = 100, 200
 
 FINAL_RETURNS = {  # (study, variant) -> final greedy return per seed, where the course holds
     ("dqn", "dqn"): [500.0, 490.0, 498.0],
-    ("dqn", "double_dqn"): [500.0],
-    ("dqn", "dueling_dqn"): [480.0],
+    ("dqn", "double_dqn"): [500.0, 495.0, 500.0],
+    ("dqn", "dueling_dqn"): [480.0, 490.0, 485.0],
     ("exploration_gridworld", "greedy"): [1.0, 1.0, 1.0],
     ("exploration_gridworld", "epsilon_decay"): [10.0, 10.0, 10.0],
     ("exploration_cartpole", "greedy"): [10.0, 12.0, 9.0],
@@ -228,7 +230,9 @@ def _paths(lengths: list[int]) -> pd.DataFrame:
         (
             {
                 "evaluation_table": _evaluation(
-                    dqn__dqn=[200.0] * 3, dqn__double_dqn=[300.0], dqn__dueling_dqn=[440.0]
+                    dqn__dqn=[200.0] * 3,
+                    dqn__double_dqn=[300.0] * 3,
+                    dqn__dueling_dqn=[440.0, 438.0, 442.0],
                 )
             },
             "4.14-reaches",
@@ -257,6 +261,24 @@ def _paths(lengths: list[int]) -> pd.DataFrame:
 )
 def test_a_claim_on_the_other_side_of_its_rule(findings, changes, claim, verdict):
     assert findings(**changes).loc[claim, "verdict"] == verdict
+
+
+def test_an_agent_trained_on_one_seed_does_not_decide(findings):
+    # conf/base runs double_dqn and dueling_dqn on one seed (rl_budget.variant_seeds): even a
+    # return far below the band says nothing alone
+    shipped = _evaluation(dqn__double_dqn=[500.0], dqn__dueling_dqn=[300.0])
+    table = findings(evaluation_table=shipped)
+    row = table.loc["4.14-reaches"]
+    assert row["verdict"] == "inconclusive"  # dqn's 3 seeds reach it, the others cannot tell
+    assert "dueling_dqn mean greedy return 300 vs the threshold 450: " + ONE_SEED in row["reason"]
+    assert (
+        "dqn mean greedy return 496 [483, 509] over 3 seeds vs the threshold 450: reached"
+        in row["reason"]
+    )
+    # gymnasium's registered threshold and the value iteration are exact: one number decides
+    assert table.loc["4.14-solved", "verdict"] == "reproduced"
+    assert table.loc["4.18-env", "verdict"] == "reproduced"
+    assert ONE_SEED not in table.loc["4.18-env", "reason"]
 
 
 def test_exploration_against_greedy_by_seed(findings):

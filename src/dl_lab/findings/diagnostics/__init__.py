@@ -3,6 +3,13 @@ reading the tables the experiments wrote and deciding with a rule of ``course.ru
 
 A check returns its finding row, or None where the configuration does not measure the
 claim (a variant or size that is not run); such a claim stays "not yet run".
+
+The experiments run one seed. A number from a deterministic computation (the scripted
+early-stopping sequence, conv sizes and FLOP counts, the activation grid, autograd at fixed
+outputs, update counts) is passed to its rule as ``exact``; one from training or sampling
+(networks, bootstrap fits, noisy regression data, timings) is not, so its comparison comes
+out ``inconclusive`` (one seed: the spread is unknown). A comparison of runs whose trace in
+the tables was still improving at the last epoch is ``unsettled`` (inconclusive) too.
 """
 
 from __future__ import annotations

@@ -71,13 +71,25 @@ def derivative_range(c: Context) -> Row | None:
     if "sigmoid" in ranges.index:
         peak = float(ranges.loc["sigmoid", "max_derivative"])
         verdicts.append(
-            within(peak, SIGMOID_PEAK, c.tol.printed * SIGMOID_PEAK, "largest sigmoid derivative")
+            within(
+                peak,
+                SIGMOID_PEAK,
+                c.tol.printed * SIGMOID_PEAK,
+                "largest sigmoid derivative",
+                exact=True,
+            )
         )
         parts.append(f"sigmoid's largest derivative {peak:.4f}")
     if "tanh" in ranges.index:
         slope = float(ranges.loc["tanh", "derivative_at_0"])
         verdicts.append(
-            within(slope, TANH_SLOPE_AT_0, c.tol.printed * TANH_SLOPE_AT_0, "tanh derivative at 0")
+            within(
+                slope,
+                TANH_SLOPE_AT_0,
+                c.tol.printed * TANH_SLOPE_AT_0,
+                "tanh derivative at 0",
+                exact=True,
+            )
         )
         parts.append(f"tanh's derivative at 0 {slope:.4f}")
     if not verdicts:
@@ -176,8 +188,8 @@ def confident_wrong(c: Context) -> Row | None:
     mse, ce = abs(float(row["mse_grad"].iloc[0])), abs(float(row["ce_grad"].iloc[0]))
     verdict = combine(
         [
-            within(mse, expected["mse"], c.tol.printed * expected["mse"], "|MSE grad|"),
-            within(ce, expected["ce"], c.tol.printed * expected["ce"], "|CE grad|"),
+            within(mse, expected["mse"], c.tol.printed * expected["mse"], "|MSE grad|", exact=True),
+            within(ce, expected["ce"], c.tol.printed * expected["ce"], "|CE grad|", exact=True),
         ]
     )
     measured = f"y_hat {WRONG_PREDICTION:g}, label 1: |dL/dz| MSE {mse:.4g}, cross-entropy {ce:.4g} (autograd)"

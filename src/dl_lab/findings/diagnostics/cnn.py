@@ -133,9 +133,9 @@ def area(c: Context) -> Row | None:
             continue
         cut_area = 100 * (1 - two["output_area_fraction"] / one["output_area_fraction"])
         cut_flops = 100 * (1 - two["flops_torch"] / one["flops_torch"])
-        verdicts += [
-            within(cut_area, expected, c.tol.area_points, f"{padding}: area cut %"),
-            within(cut_flops, expected, c.tol.area_points, f"{padding}: FLOPs cut %"),
+        verdicts += [  # output sizes and torch's FLOP count: arithmetic, the same on any seed
+            within(cut_area, expected, c.tol.area_points, f"{padding}: area cut %", exact=True),
+            within(cut_flops, expected, c.tol.area_points, f"{padding}: FLOPs cut %", exact=True),
         ]
         parts.append(f"{padding}: stride 2 cuts the output area by {cut_area:.1f}% and FLOPs by "
                      f"{cut_flops:.1f}%")  # fmt: skip

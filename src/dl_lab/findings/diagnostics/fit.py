@@ -24,7 +24,10 @@ def best_epoch(c: Context) -> Row:
     expected = c.value("1.16-best-epoch")
     rows = list(_scripted(c).itertuples())
     verdict = combine(
-        [within(r.best_epoch, expected, c.tol.epochs, f"{r.source}: best epoch") for r in rows]
+        [
+            within(r.best_epoch, expected, c.tol.epochs, f"{r.source}: best epoch", exact=True)
+            for r in rows
+        ]
     )
     measured = "; ".join(f"{r.source}: best epoch {r.best_epoch}" for r in rows)
     return c.answer("1.16-best-epoch", measured, verdict, STOPPING)
@@ -34,9 +37,10 @@ def stop_epoch(c: Context) -> Row:
     stop, best = c.value("1.16-stop-epoch"), c.value("1.16-best-epoch")
     rows = list(_scripted(c).itertuples())
     verdict = combine(
-        [within(r.stop_epoch, stop, c.tol.epochs, f"{r.source}: last epoch") for r in rows]
-        + [within(r.restored_weights_epoch, best, c.tol.epochs, f"{r.source}: restored epoch")
+        [within(r.stop_epoch, stop, c.tol.epochs, f"{r.source}: last epoch", exact=True)
            for r in rows]
+        + [within(r.restored_weights_epoch, best, c.tol.epochs, f"{r.source}: restored epoch",
+                  exact=True) for r in rows]
     )  # fmt: skip
     measured = "; ".join(
         f"{r.source}: stops after epoch {r.stop_epoch}, restores epoch {r.restored_weights_epoch}"

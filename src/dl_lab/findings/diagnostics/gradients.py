@@ -48,7 +48,9 @@ def vanishing_bound(c: Context) -> Row | None:
         return None
     peak = float(ranges.loc["sigmoid", "max_derivative"])
     expected = c.value("2.16-vanishing")
-    verdict = within(peak**5, expected, c.tol.printed * expected, "max sigmoid derivative ^ 5")
+    verdict = within(
+        peak**5, expected, c.tol.printed * expected, "max sigmoid derivative ^ 5", exact=True
+    )  # a fixed grid, autograd: no seed
     measured = f"largest sigmoid derivative on the grid {peak:.4f}; {peak:.4f}^5 = {peak**5:.3g}"
     return c.answer(
         "2.16-vanishing",

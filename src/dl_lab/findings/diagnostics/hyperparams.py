@@ -7,7 +7,15 @@ import math
 import numpy as np
 import pandas as pd
 
-from dl_lab.course.rules import at_least, combine, direction, holds
+from dl_lab.course.rules import (
+    Verdict,
+    at_least,
+    combine,
+    direction,
+    holds,
+    still_improving,
+    unsettled,
+)
 from dl_lab.findings.diagnostics.context import Context, Row, figure, table
 
 LR = [figure("lr_sweep"), table("lr_sweep")]
@@ -58,6 +66,28 @@ def _sizes(c: Context) -> pd.DataFrame:
     return c["batch_sizes"].sort_values("batch_size").reset_index(drop=True)
 
 
+def _improving(c: Context, run) -> str | None:
+    """Why the run of one batch size was not settled: its probe training loss (the only
+    per-run trace in the tables) was at its lowest at the last evaluation; else None."""
+    trace = c["batch_trace"]
+    losses = trace[trace["batch_size"] == run.batch_size].sort_values("updates")["train_loss"]
+    if len(losses) < 2 or not still_improving(losses.to_numpy(dtype=float), "min"):
+        return None
+    epoch = int(run.updates) // max(int(run.updates_per_epoch), 1)
+    return (f"batch {run.batch} still improving at its last epoch (epoch {epoch}): its probe "
+            f"training loss was lowest ({losses.iloc[-1]:.3f}) at its last evaluation")  # fmt: skip
+
+
+def _compare_batches(c: Context, large, small) -> Verdict:
+    """Large-batch val accuracy below the small batch's; unsettled where either still improved."""
+    improving = [note for run in (large, small) if (note := _improving(c, run))]
+    if improving:
+        return unsettled(f"batch {large.batch} val acc {large.val_acc:.3f} vs batch "
+                         f"{small.batch} {small.val_acc:.3f}: " + "; ".join(improving))  # fmt: skip
+    return direction(large.val_acc, small.val_acc, "a<b", c.tol.accuracy,
+                     (f"batch {large.batch} val acc", f"batch {small.batch}"))  # fmt: skip
+
+
 def batch_generalization(c: Context) -> Row | None:
     sizes = _sizes(c)
     lo, hi = c.limits.small_batches
@@ -65,9 +95,7 @@ def batch_generalization(c: Context) -> Row | None:
     large = sizes[sizes["batch_size"] >= c.limits.large_batch]
     if small.empty or large.empty:
         return None
-    verdicts = [direction(b.val_acc, s.val_acc, "a<b", c.tol.accuracy,
-                          (f"batch {b.batch} val acc", f"batch {s.batch}"))
-                for s in small.itertuples() for b in large.itertuples()]  # fmt: skip
+    verdicts = [_compare_batches(c, b, s) for s in small.itertuples() for b in large.itertuples()]
     measured = ", ".join(
         f"batch {r.batch}: val acc {r.val_acc:.3f} after {r.updates} updates"
         for r in pd.concat([small, large]).itertuples()
@@ -111,7 +139,8 @@ def speed(c: Context) -> Row | None:
         at_least(small["time_per_epoch_s"] / large["time_per_epoch_s"], 1 + c.tol.slower_by,
                  f"epoch time batch {small['batch']} / batch {large['batch']}"),
         at_least(small["updates_per_epoch"] / large["updates_per_epoch"], 1 + c.tol.slower_by,
-                 f"updates per epoch batch {small['batch']} / batch {large['batch']}"),
+                 f"updates per epoch batch {small['batch']} / batch {large['batch']}",
+                 exact=True),  # ceil(n / batch): a count
     ])  # fmt: skip
     measured = "; ".join(
         f"batch {r.batch}: {r.time_per_epoch_s * 1000:.1f} ms per epoch, "

@@ -5,6 +5,11 @@ call into ``dl_lab.fundamentals``), compares with the course file's value throug
 of ``dl_lab.course.rules`` and a tolerance of ``FindingsParams`` (``fundamentals.findings``),
 and returns an ``Answer``; a claim whose experiment is not in the run's configuration
 returns nothing and stays "not yet run" in the report.
+
+A rule is told its number is ``exact`` only where no seed changes it (a worked example, a
+count, a fixed procedure on fixed data, an identity checked at one fixed-seed point); what
+training or random data produce stays random, so one seed of it comes out ``inconclusive``
+and several seeds reach the rule as per-seed values, never as a mean.
 """
 
 from __future__ import annotations

@@ -1,4 +1,11 @@
-"""Weight penalties and activity sparsity (2.12, 2.15), Hebb vs delta rule (2.19), depth (2.20)."""
+"""Weight penalties and activity sparsity (2.12, 2.15), Hebb vs delta rule (2.19), depth (2.20).
+
+Random (one seed cannot decide): networks trained from a random init on sampled data (the
+penalties, the sparsity terms, the trained depths) and associators on random patterns;
+their tables hold one run per variant, except the depth runs, whose per-seed values go to
+the rule. Exact (``exact=True``): the parameter counts and errors of the exact sawtooth
+constructions, which no seed enters.
+"""
 
 from __future__ import annotations
 
@@ -151,7 +158,11 @@ def _depth(tables: Tables, params: FindingsParams) -> Answer | None:
     exact = tables.depth.set_index("kind")
     if {"deep_exact", "shallow_exact"} <= set(exact.index):
         deep_n, shallow_n = (int(exact.loc[k, "n_params"]) for k in ("deep_exact", "shallow_exact"))
-        checks.append(direction(deep_n, shallow_n, "a<b", names=("exact deep params", "shallow's")))
+        checks.append(
+            direction(
+                deep_n, shallow_n, "a<b", names=("exact deep params", "shallow's"), exact=True
+            )
+        )
         parts.append(f"exact fits: deep {deep_n} vs shallow {shallow_n} parameters")
     if not checks:
         return None
@@ -172,8 +183,9 @@ def _exact_sizes(exact: pd.DataFrame, round_off: float) -> Answer | None:
                 int(top["shallow_params"]),
                 "a<b",
                 names=("deep params", "shallow params"),
+                exact=True,
             ),
-            within(error, 0.0, round_off, what="max error of the exact fits"),
+            within(error, 0.0, round_off, what="max error of the exact fits", exact=True),
         ]
     )
     text = (

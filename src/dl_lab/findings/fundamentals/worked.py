@@ -3,7 +3,8 @@
 Most come from the worked-examples table (its ``measured`` column; its ``agrees`` column is
 never read). A few the table lacks (2.5, 2.9, 2.16, 2.17) are recomputed here with
 ``dl_lab.fundamentals`` in microseconds: a loss, three activations, a derivative, and
-central differences of two losses.
+central differences of two losses. Every one is a deterministic computation (no seed
+enters), so every rule here is told its number is ``exact``: one value decides.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ def _from_table(
     for quantity, key in rows:
         value = float(_measured(worked, claim.question_id, quantity))
         expected = claim.value if key is None else claim.value[key]
-        checks.append(within(value, expected, tolerance, what=quantity))
+        checks.append(within(value, expected, tolerance, what=quantity, exact=True))
         parts.append(f"{quantity} = {number(value)}")
     return Answer(claim_id, "; ".join(parts), combine(checks), (WORKED,))
 
@@ -107,7 +108,7 @@ def _gd_update(tables: Tables, tolerance: float, course: Course) -> Answer:
         "b": float(_measured(tables.worked_examples, "2.6", "b_new")),
         "y_hat_new": float(steps["y_hat"].iloc[1]),
     }
-    checks = [within(v, course_says[k], tolerance, what=k) for k, v in measured.items()]
+    checks = [within(v, course_says[k], tolerance, what=k, exact=True) for k, v in measured.items()]
     text = "; ".join(f"{k} = {number(v)}" for k, v in measured.items())
     return Answer("2.6-update", text, combine(checks), (WORKED, table("gd_linear_steps")))
 
@@ -137,7 +138,9 @@ def _xor_hand_weights(worked: pd.DataFrame) -> Answer:
 def _mse_example(tolerance: float, course: Course) -> Answer:
     """2.5: the course's MSE example, with the library's mean squared error."""
     value = get_loss("mse")(np.array(MSE_EXAMPLE["y_hat"]), np.array(MSE_EXAMPLE["y"]))
-    verdict = within(value, course.claim("2.5-mse-example").value, tolerance, what="MSE")
+    verdict = within(
+        value, course.claim("2.5-mse-example").value, tolerance, what="MSE", exact=True
+    )
     return Answer("2.5-mse-example", f"MSE = {number(value)}", verdict)
 
 
@@ -149,7 +152,7 @@ def _activation_table(tolerance: float, course: Course) -> Answer:
     for name in ("sigmoid", "tanh", "relu"):
         values = get_activation(name).forward(x)
         deviation = float(np.abs(values - np.array(course_says[name])).max())
-        checks.append(within(deviation, 0.0, tolerance, what=f"max |{name} - course|"))
+        checks.append(within(deviation, 0.0, tolerance, what=f"max |{name} - course|", exact=True))
         parts.append(f"{name} {numbers(np.round(values, 4))}")
     text = f"at x = {numbers(x)}: " + "; ".join(parts)
     return Answer("2.9-table", text, combine(checks), (plot("activations"),))
@@ -161,7 +164,9 @@ def _vanishing(tolerance: float, course: Course) -> Answer:
     sigmoid_fn = get_activation("sigmoid")
     peak = float(sigmoid_fn.derivative(z, sigmoid_fn.forward(z)).max())
     product = peak**SIGMOID_LAYERS
-    verdict = within(product, course.claim("2.16-vanishing").value, tolerance, what="max s'^5")
+    verdict = within(
+        product, course.claim("2.16-vanishing").value, tolerance, what="max s'^5", exact=True
+    )
     text = f"max sigmoid'(z) = {number(peak)}; to the power {SIGMOID_LAYERS}: {number(product)}"
     return Answer("2.16-vanishing", text, verdict, (plot("activations"),))
 
@@ -192,16 +197,17 @@ def _sigmoid_output_gradients(params: FindingsParams, course: Course) -> list[An
     tolerance = params.tolerance("2.17-confident-wrong")
     confident = combine(
         [
-            within(abs(mse), course_says["mse"], tolerance, what="|dMSE/dz|"),
-            within(abs(ce), course_says["ce"], tolerance, what="|dCE/dz|"),
+            within(abs(mse), course_says["mse"], tolerance, what="|dMSE/dz|", exact=True),
+            within(abs(ce), course_says["ce"], tolerance, what="|dCE/dz|", exact=True),
         ]
     )
     checks, parts = [], []
+    formula_tolerance = params.tolerance("2.17-mse-gradient")
     for case_y_hat, case_y in GRADIENT_CASES:
         measured = _mse_dz(case_y_hat, case_y, params.fd_eps)
         corrected = (case_y_hat - case_y) * case_y_hat * (1.0 - case_y_hat)
         what = f"dL/dz at y_hat={case_y_hat:g}, y={case_y:g}"
-        checks.append(within(measured, corrected, params.tolerance("2.17-mse-gradient"), what))
+        checks.append(within(measured, corrected, formula_tolerance, what, exact=True))
         parts.append(f"{what}: {number(measured)} (as printed {number(-corrected)})")
     return [
         Answer(

@@ -2,7 +2,9 @@
 
 Each architecture of the study (``findings.regularizer_architectures``) is its own family:
 a regularizer's variant is compared with the same architecture's ``none`` variant, seed by
-seed. Accuracies and gaps are measured on the tested weights in eval mode.
+seed. Accuracies and gaps are measured on the tested weights in eval mode. Every one of them
+is a trained network's: one seed does not decide (the rules say ``inconclusive``), nor does a
+network still improving at its last epoch (``Measurements.settled``).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from dl_lab.course.questions import Course
-from dl_lab.course.rules import describe, direction, within
+from dl_lab.course.rules import Verdict, describe, direction, within
 from dl_lab.findings.vision.config import FindingsConfig
 from dl_lab.findings.vision.tables import (
     COMPARISON,
@@ -45,14 +47,19 @@ class Family:
     def values(self, regularizer: str, metric: str) -> np.ndarray:
         return self.m.values(self.study, self.labels[regularizer], metric)
 
+    def settled(self, verdict: Verdict, *regularizers: str) -> Verdict:
+        """``verdict``, unsettled where a network of ``regularizers`` was still improving."""
+        return self.m.settled(verdict, self.study, *(self.labels[r] for r in regularizers))
+
     def versus_none(
         self, claim: Claim, reg: str, metric: str, expect: str, margin: float, label: str = ""
     ) -> None:
         """One check: ``reg``'s ``metric`` against the ``none`` variant's, by seed."""
         pair = self.m.paired(self.study, self.labels[reg], self.labels["none"], metric)
         who = f"{self.arch} {label}".strip()
+        verdict = direction(pair.a, pair.b, expect, margin, (f"{who} {reg}", f"{who} none"))
         claim.add(
-            direction(pair.a, pair.b, expect, margin, (f"{who} {reg}", f"{who} none")),
+            self.settled(verdict, reg, "none"),
             f"{who} {reg} {describe(pair.a)} vs none {describe(pair.b)}",
             pair.run_ids,
         )
@@ -67,19 +74,22 @@ class Family:
         names: tuple[str, str],
         measured: str,
         regularizers: tuple[str, str],
+        settle: bool = True,
     ) -> None:
         """One check: two by-seed series on the seeds they share (none shared: no check).
 
         ``names`` are the two sides after the architecture's name; ``measured`` is formatted
         with ``arch`` and the two sides described (``a``, ``b``); the runs are those of
-        ``regularizers``' variants.
+        ``regularizers``' variants, unsettled where one was still improving at its last epoch
+        (unless ``settle`` is False: a measurement at a given epoch, not at the end).
         """
         seeds = sorted(set(a.index) & set(b.index))
         if seeds:
             a, b = a[seeds], b[seeds]
             sides = (f"{self.arch} {names[0]}", f"{self.arch} {names[1]}")
+            verdict = direction(a, b, expect, margin, sides)
             claim.add(
-                direction(a, b, expect, margin, sides),
+                self.settled(verdict, *regularizers) if settle else verdict,
                 measured.format(arch=self.arch, a=describe(a), b=describe(b)),
                 self.m.run_ids(self.study, *(self.labels[r] for r in regularizers)),
             )
@@ -114,7 +124,8 @@ def bn_convergence(fams: list[Family], histories: pd.DataFrame, cfg: FindingsCon
         )
         sides = ("batch_norm", "none")
         measured = "{arch} batch_norm {a} vs none {b}"
-        f.by_seed(claim, bn, none, "a<b", cfg.loss_margin, sides, measured, sides)
+        # the loss after epoch N, not at the end: how far training went later does not matter
+        f.by_seed(claim, bn, none, "a<b", cfg.loss_margin, sides, measured, sides, settle=False)
     return claim
 
 
@@ -143,10 +154,8 @@ def mlp_accuracy(m: Measurements, cfg: FindingsConfig, course: Course) -> Claim:
         low, high = (v / 100 for v in bands[split])
         values = m.values(ref.study, ref.variant, metric)
         tolerance = (high - low) / 2 + cfg.accuracy_tolerance
-        claim.add(
-            within(values, (low + high) / 2, tolerance, f"{split} accuracy"),
-            f"{split} {describe(values)}",
-        )
+        verdict = within(values, (low + high) / 2, tolerance, f"{split} accuracy")
+        claim.add(m.settled(verdict, ref.study, ref.variant), f"{split} {describe(values)}")
     claim.runs += m.run_ids(ref.study, ref.variant)
     seeds = m.rows(ref.study, ref.variant)["seed"]
     claim.evidence = (COMPARISON, *(variant_curves(ref.study, ref.variant, s) for s in seeds))

@@ -11,7 +11,7 @@ import pandas as pd
 
 from dl_lab.course.findings import finding
 from dl_lab.course.questions import Course
-from dl_lab.course.rules import Verdict, combine
+from dl_lab.course.rules import Verdict, combine, still_improving, unsettled
 
 PIPELINE = "vision"
 
@@ -44,9 +44,12 @@ class Paired:
 
 @dataclass(frozen=True)
 class Measurements:
-    """The comparison table (one row per study, variant and seed, with its ``run_id``)."""
+    """The comparison table (one row per study, variant and seed, with its ``run_id``), and
+    the per-epoch histories (``val_acc`` by study, variant, seed and epoch) that tell whether
+    a network was still improving when its training stopped."""
 
     comparison: pd.DataFrame
+    histories: pd.DataFrame | None = None
 
     def rows(self, study: str, variant: str) -> pd.DataFrame:
         """The variant's rows, by seed."""
@@ -85,6 +88,40 @@ class Measurements:
         return Paired(
             rows_a[metric].to_numpy(dtype=float), rows_b[metric].to_numpy(dtype=float), runs
         )
+
+    def improving(self, study: str, variant: str) -> dict[int, int]:
+        """Seed -> last epoch of every run of the variant whose ``val_acc`` was at its best in
+        its last epoch (``rules.still_improving``); a run without a ``val_acc`` history is not
+        known to be, and is not listed."""
+        h = self.histories
+        if h is None or h.empty or "val_acc" not in h:
+            return {}
+        part = h[(h["study"] == study) & (h["variant"] == variant)].dropna(subset=["val_acc"])
+        found = {}
+        for seed, run in part.groupby("seed"):
+            run = run.sort_values("epoch")
+            if still_improving(run["val_acc"].to_numpy(dtype=float), "max"):
+                found[int(seed)] = int(run["epoch"].iloc[-1])
+        return found
+
+    def settled(self, verdict: Verdict, study: str, *variants: str) -> Verdict:
+        """``verdict``, unless a network of ``variants`` was still improving at its last
+        epoch: then ``unsettled``, naming those runs (the rule's reason kept before them)."""
+        notes = []
+        for variant in variants:
+            by_epoch: dict[int, list[int]] = {}
+            for seed, epoch in self.improving(study, variant).items():
+                by_epoch.setdefault(epoch, []).append(seed)
+            for epoch, seeds in sorted(by_epoch.items()):
+                one = len(seeds) == 1
+                notes.append(
+                    f"{variant} seed{'' if one else 's'} {', '.join(map(str, seeds))} still "
+                    f"improving at {'its' if one else 'their'} last epoch (epoch {epoch})"
+                )
+        if not notes:
+            return verdict
+        why = "not settled (val_acc at its best in the last epoch)"
+        return unsettled(f"{verdict.reason}; {why}: {'; '.join(notes)}")
 
 
 def at_epoch(
