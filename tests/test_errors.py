@@ -13,7 +13,9 @@ from dl_lab import errors, tracking
 @pytest.fixture
 def store(tmp_path):
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
-    mlflow.set_experiment("errors")
+    mlflow.set_experiment(  # artifacts beside the store, not in ./mlruns
+        experiment_id=mlflow.create_experiment("errors", (tmp_path / "mlruns").as_uri())
+    )
     errors.clear_stop()
     yield MlflowClient()
     errors.clear_stop()

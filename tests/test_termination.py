@@ -42,7 +42,9 @@ def test_a_stop_signal_during_training_fails_the_run_and_the_rerun_resumes(
     tmp_path, monkeypatch, stop
 ):
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
-    mlflow.set_experiment("sigterm")
+    mlflow.set_experiment(  # artifacts beside the store, not in ./mlruns
+        experiment_id=mlflow.create_experiment("sigterm", (tmp_path / "mlruns").as_uri())
+    )
     start_epoch = HistoryCallback.on_train_epoch_start
 
     def stop_in_epoch_3(self, trainer, module):

@@ -13,7 +13,9 @@ from dl_lab.data.synthetic import synthetic_bundle
 @pytest.fixture
 def run_id(tmp_path):
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
-    mlflow.set_experiment("test")
+    mlflow.set_experiment(  # artifacts beside the store, not in ./mlruns
+        experiment_id=mlflow.create_experiment("test", (tmp_path / "mlruns").as_uri())
+    )
     with mlflow.start_run() as run:
         yield run.info.run_id
     mlflow.set_tracking_uri(None)

@@ -18,7 +18,9 @@ from dl_lab.training.fit import fit
 def tracking(tmp_path):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     mlflow.set_tracking_uri(uri)
-    mlflow.set_experiment("test")
+    mlflow.set_experiment(  # artifacts beside the store, not in ./mlruns
+        experiment_id=mlflow.create_experiment("test", (tmp_path / "mlruns").as_uri())
+    )
     yield MlflowClient(uri)
     mlflow.set_tracking_uri(None)
 
