@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from dl_lab import tracking
+from dl_lab import progress, tracking
 from dl_lab.rl.agents import make_config, result_policy, train_agent
 from dl_lab.rl.common import MetricRecorder, TrainResult, evaluate
 from dl_lab.rl.config import Budget, Study
@@ -61,6 +61,8 @@ def run_agent(
                 "wall_time_s": result.wall_time_s,
             },
         )
+    name = f"{study}.{variant}.seed{seed}"
+    progress.announce("rl", name, "eval_mean_return", returns.mean(), seconds=result.wall_time_s)
     return AgentRun(study, variant, seed, result, returns, env_fn)
 
 

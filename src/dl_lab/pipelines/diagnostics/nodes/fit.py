@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
-from dl_lab import tracking
+from dl_lab import progress, tracking
 from dl_lab.data.bundle import ModelInput
 from dl_lab.diagnostics.config import EarlyStoppingParams, FitParams, TrackedRunsParams
 from dl_lab.diagnostics.curves import KINDS, synthetic_history
@@ -38,6 +38,14 @@ def train_tracked_runs(
         with tracking.resume_run(result.run_id):
             tracking.set_tags(fit_diagnosis_tags(result.history, fit.thresholds))
         diagnoses[name] = diagnose_fit(result.history, fit.thresholds)
+        progress.announce(
+            "diagnostics",
+            f"fit_diagnosis.{name}.seed{seed}",
+            "best_val_acc",
+            result.summary.get("best_val_acc", float("nan")),
+            result.best_epoch or None,
+            result.summary.get("wall_time_s"),
+        )
         histories[name] = result.history
         stopped = result.summary.get("epochs_run", 0) < params.trainer.max_epochs
         rows.append({"run": name, "run_id": result.run_id, "train_size": run.train_size,
