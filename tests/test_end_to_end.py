@@ -87,3 +87,25 @@ def test_data_processing_run_logged_balance(kedro_project):
         "class_balance.csv",
         "class_balance.png",
     }
+
+
+def test_a_plain_kedro_run_runs_every_pipeline_and_files_each_runs_in_its_experiment(
+    project_copy,
+):
+    """What `make run` does, at test sizes: the whole tour, the report last, every run
+    FINISHED in its pipeline's experiment and linked to the one `kedro run`."""
+    project = project_copy("tour")
+    project.run()
+    report = project.path / "data/08_reporting/report.html"
+    assert report.stat().st_size > 10_000
+    findings = {p.stem for p in (project.path / "data/08_reporting/findings").glob("*.csv")}
+    assert {"vision", "diagnostics", "fundamentals", "rl", "tuning"} <= findings
+    client = MlflowClient(project.tracking_uri)
+    (parent,) = client.search_runs([client.get_experiment_by_name("dl-lab/default").experiment_id])
+    for pipeline in ("vision", "diagnostics", "rl", "tuning"):
+        experiment = client.get_experiment_by_name(f"dl-lab/{pipeline}")
+        assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"
+        runs = client.search_runs([experiment.experiment_id])
+        assert runs and {r.info.status for r in runs} == {"FINISHED"}
+        tops = [r for r in runs if r.data.tags.get("kedro_run_id")]
+        assert tops and {r.data.tags["kedro_run_id"] for r in tops} == {parent.info.run_id}

@@ -87,3 +87,23 @@ def test_a_run_inside_a_training_run_stays_beside_it(tracked):
             pass
     assert client.get_run(trial).info.experiment_id == experiment_id
     assert client.get_run(trial).data.tags["mlflow.parentRunId"] == study
+
+
+def test_a_run_in_its_pipelines_experiment_can_be_reopened_under_a_plain_kedro_run(
+    tracked, tmp_path
+):
+    client, _ = tracked
+    default = client.create_experiment(
+        "dl-lab/default", artifact_location=(tmp_path / "a").as_uri()
+    )
+    mlflow.set_experiment(experiment_id=default)  # as kedro-mlflow does for a plain kedro run
+    with mlflow.start_run() as parent:
+        with tracking.identified_run(tracking.RunIdentity("vision", "s", "v", 1), {}) as run_id:
+            pass
+        with tracking.resume_run(run_id):  # e.g. to log the evaluation into the variant's run
+            mlflow.log_metric("test_acc", 0.9)
+        assert mlflow.active_run().info.run_id == parent.info.run_id
+        with tracking.identified_run(tracking.RunIdentity("vision", "s", "w", 1), {}):
+            pass  # the kedro run's experiment is active again: a new run still routes right
+    assert client.get_run(run_id).data.metrics["test_acc"] == 0.9
+    assert mlflow.get_experiment_by_name("dl-lab/default").experiment_id == default

@@ -200,12 +200,18 @@ def child_run(run_name: str, tags: Mapping[str, Any], params: Mapping[str, Any])
         run_name=run_name,
         nested=parent is not None,
         experiment_id=experiment_id,
-        tags={"kedro_run_id": parent.info.run_id} if parent else None,
+        tags={"kedro_run_id": _kedro_run_of(parent)} if parent else None,
     )
     with _ends_active_run():
         mlflow.set_tags({k: str(v) for k, v in tags.items()})
         mlflow.log_params(flatten(params))
         yield run.info.run_id
+
+
+def _kedro_run_of(parent: Any) -> str:
+    """The ``kedro run`` a run belongs to: its parent's, or the parent itself at the top."""
+    tags = MlflowClient().get_run(parent.info.run_id).data.tags
+    return tags.get("kedro_run_id", parent.info.run_id)
 
 
 def _experiment_for(parent: Any, pipeline: str | None) -> str | None:
@@ -257,11 +263,30 @@ def resume_run(run_id: str) -> Iterator[str]:
     if active is not None and active.info.run_id == run_id:
         yield run_id
         return
-    mlflow.start_run(run_id=run_id, nested=active is not None)
+    with _in_experiment_of(run_id):
+        mlflow.start_run(run_id=run_id, nested=active is not None)
     try:
         yield run_id
     finally:
         mlflow.end_run()
+
+
+@contextmanager
+def _in_experiment_of(run_id: str) -> Iterator[None]:
+    """Make the experiment of ``run_id`` the active one while it is re-opened.
+
+    MLflow refuses to re-open a run of another experiment than the active one, and under a
+    plain ``kedro run`` the active experiment is ``dl-lab/default`` while the pipelines'
+    runs live in their own experiments; the ``kedro run``'s experiment is put back after.
+    """
+    home = MlflowClient().get_run(run_id).info.experiment_id
+    parent = mlflow.active_run()
+    mlflow.set_experiment(experiment_id=home)
+    try:
+        yield
+    finally:
+        if parent is not None:
+            mlflow.set_experiment(experiment_id=parent.info.experiment_id)
 
 
 class BufferedMLFlowLogger(MLFlowLogger):
@@ -363,7 +388,8 @@ def reopen_or_start_run(
         with child_run(run_name, tags, params) as new_id:
             yield new_id
         return
-    mlflow.start_run(run_id=run_id, nested=mlflow.active_run() is not None)
+    with _in_experiment_of(run_id):
+        mlflow.start_run(run_id=run_id, nested=mlflow.active_run() is not None)
     with _ends_active_run():
         mlflow.set_tags({k: str(v) for k, v in tags.items()})
         yield run_id
