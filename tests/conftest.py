@@ -208,3 +208,10 @@ def run_slice():
 def parameters():
     """``parameters(env="test", overrides=None)``: the project's parameters for ``env``."""
     return project_parameters
+
+
+@pytest.fixture
+def scratch(tmp_path, monkeypatch):
+    """The test runs in ``tmp_path``: relative paths (MLflow artifacts, checkpoints) land there."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

@@ -19,13 +19,6 @@ NO_FILES = {"images": None, "labels": None, "names": [], "path": "data/01_raw/in
 
 
 @pytest.fixture
-def scratch(tmp_path, monkeypatch):
-    """Relative paths (MLflow artifacts) land in ``tmp_path``."""
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-@pytest.fixture
 def champion(scratch, tracked) -> float:
     """An (untrained) CNN logged, registered as version 1 and aliased ``champion``; its
     recorded test accuracy."""

@@ -17,13 +17,6 @@ NO_FILES = {"images": None, "labels": None, "names": [], "path": "incoming"}
 
 
 @pytest.fixture
-def scratch(tmp_path, monkeypatch):
-    """Relative paths (MLflow artifacts, checkpoints, lock, audit) land in ``tmp_path``."""
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-@pytest.fixture
 def store(scratch, tracked):
     return tracked
 

@@ -16,13 +16,6 @@ STUDY = "slice_study"
 
 
 @pytest.fixture
-def scratch(tmp_path, monkeypatch):
-    """Relative paths (MLflow artifacts, checkpoints) land in ``tmp_path``."""
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-@pytest.fixture
 def store(scratch, tracked):
     return tracked
 
