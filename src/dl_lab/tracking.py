@@ -195,12 +195,13 @@ def child_run(run_name: str, tags: Mapping[str, Any], params: Mapping[str, Any])
     exception inside marks the run FAILED with the reason as a tag.
     """
     parent = mlflow.active_run()
-    experiment_id = _experiment_for(parent, tags.get("pipeline"))
+    # the parent's tags as stored now (the active-run object holds only those it started with)
+    above = MlflowClient().get_run(parent.info.run_id).data.tags if parent else {}
     run = mlflow.start_run(
         run_name=run_name,
         nested=parent is not None,
-        experiment_id=experiment_id,
-        tags={"kedro_run_id": _kedro_run_of(parent)} if parent else None,
+        experiment_id=_experiment_for(parent, tags.get("pipeline"), above),
+        tags={"kedro_run_id": above.get("kedro_run_id", parent.info.run_id)} if parent else None,
     )
     with _ends_active_run():
         mlflow.set_tags({k: str(v) for k, v in tags.items()})
@@ -208,20 +209,16 @@ def child_run(run_name: str, tags: Mapping[str, Any], params: Mapping[str, Any])
         yield run.info.run_id
 
 
-def _kedro_run_of(parent: Any) -> str:
-    """The ``kedro run`` a run belongs to: its parent's, or the parent itself at the top."""
-    tags = MlflowClient().get_run(parent.info.run_id).data.tags
-    return tags.get("kedro_run_id", parent.info.run_id)
-
-
-def _experiment_for(parent: Any, pipeline: str | None) -> str | None:
+def _experiment_for(
+    parent: Any, pipeline: str | None, parent_tags: Mapping[str, str]
+) -> str | None:
     """The experiment of a child run: under a ``kedro run``, its pipeline's (created like the
     parent's); under another tracked run (a study's trials), the parent's; None (the active
     experiment) without a parent."""
     if parent is None:
         return None
     client = MlflowClient()
-    if not pipeline or client.get_run(parent.info.run_id).data.tags.get("pipeline"):
+    if not pipeline or parent_tags.get("pipeline"):
         return parent.info.experiment_id  # a run inside a training run (a study's trial) stays
     home = client.get_experiment(parent.info.experiment_id)
     name = experiment_name([str(pipeline)])
@@ -370,7 +367,8 @@ def _reusable_run(run_id: str | None) -> bool:
     except mlflow.exceptions.MlflowException:
         return False
     active = mlflow.active_run()
-    home = _experiment_for(active, run.data.tags.get("pipeline"))
+    above = MlflowClient().get_run(active.info.run_id).data.tags if active else {}
+    home = _experiment_for(active, run.data.tags.get("pipeline"), above)
     same_experiment = active is None or home == run.info.experiment_id
     return run.info.lifecycle_stage == "active" and same_experiment
 
