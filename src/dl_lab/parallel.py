@@ -1,0 +1,148 @@
+"""Independent jobs on every core: one pool of worker processes shared by the whole run.
+
+A Kedro ``SequentialRunner`` runs one node at a time, and the networks of this project are
+too small to keep two cores busy with torch's intra-op threads. A node that has several
+independent jobs (the seeds of a variant, the variants of a study) hands them to
+``run_each``, which runs them on a pool of spawned worker processes, one torch thread each,
+and yields each result as it finishes, so the caller can track it while the others train.
+
+The rules that keep this safe:
+
+- A job is a module-level function and picklable arguments; it returns a picklable result
+  and touches no MLflow run (the caller logs, in the main process: one writer per database).
+- A job seeds itself from its arguments, so its result does not depend on which worker ran
+  it or on what ran before: ``workers=1`` (run inline, in this process) gives the same
+  numbers as any pool.
+- A stop (``Terminated``, Ctrl+C) in the main process cancels the queued jobs and ends the
+  workers; an error in a job reaches the caller with the job's traceback.
+
+The pool's size is ``DL_LAB_WORKERS`` when set (1: no pool), else the number of cores this
+process may use. It is started once, on first use, and shut down when the process exits.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+WORKERS_ENV = "DL_LAB_WORKERS"
+
+_pool: ProcessPoolExecutor | None = None
+_pool_size = 0
+
+
+def available_workers() -> int:
+    """How many worker processes jobs may use: ``DL_LAB_WORKERS``, else the usable cores."""
+    raw = os.environ.get(WORKERS_ENV, "").strip()
+    if raw:
+        try:
+            count = int(raw)
+        except ValueError:
+            raise ValueError(
+                f"{WORKERS_ENV}={raw!r} is not a whole number; allowed: 1 (no worker "
+                "processes) or more"
+            ) from None
+        if count < 1:
+            raise ValueError(f"{WORKERS_ENV}={count} must be at least 1 (1: no worker processes)")
+        return count
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not on Linux
+        return max(os.cpu_count() or 1, 1)
+
+
+def _start_worker() -> None:
+    """Each worker: one torch thread, no progress bars, Ctrl+C left to the main process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ["DL_LAB_PROGRESS"] = "0"
+    os.environ[WORKERS_ENV] = "1"  # a job never starts a pool of its own
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def _shared_pool(size: int) -> ProcessPoolExecutor:
+    global _pool, _pool_size
+    if _pool is None or _pool_size != size:
+        shutdown()
+        context = multiprocessing.get_context("spawn")  # fork is unsafe with torch's threads
+        _pool = ProcessPoolExecutor(size, mp_context=context, initializer=_start_worker)
+        _pool_size = size
+        logger.debug("started %d worker processes", size)
+    return _pool
+
+
+def shutdown(*, kill: bool = False) -> None:
+    """End the pool (started again on next use); ``kill``: stop jobs that are running."""
+    global _pool, _pool_size
+    pool, _pool, _pool_size = _pool, None, 0
+    if pool is None:
+        return
+    if kill:
+        # ProcessPoolExecutor has no public way to stop a running job before Python 3.14.
+        for process in list(getattr(pool, "_processes", {}).values()):
+            if process.is_alive():
+                process.terminate()
+    pool.shutdown(wait=not kill, cancel_futures=True)
+
+
+atexit.register(shutdown, kill=True)
+
+
+def run_each(
+    func: Callable[..., Any], jobs: Sequence[dict[str, Any]], *, workers: int | None = None
+) -> Iterator[tuple[int, Any]]:
+    """``(index, func(**jobs[index]))`` for every job, each as soon as it is done.
+
+    With one worker (or one job) the jobs run here, in order. Otherwise they run on the
+    shared pool; if the caller stops early (an error, a stop signal) the jobs still queued
+    are cancelled and the running ones ended.
+    """
+    size = min(workers or available_workers(), len(jobs))
+    if size <= 1:
+        for index, job in enumerate(jobs):
+            yield index, func(**job)
+        return
+    pool = _shared_pool(max(size, _pool_size))
+    futures: dict[Future, int] = {pool.submit(func, **job): i for i, job in enumerate(jobs)}
+    finished = False
+    try:
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=futures.__getitem__):  # ties in job order
+                try:
+                    result = future.result()
+                except BrokenProcessPool as err:
+                    shutdown(kill=True)  # a worker died (killed, out of memory): start anew
+                    raise RuntimeError(
+                        f"a worker process died while running job {futures[future]} of "
+                        f"{func.__qualname__}; the pool is restarted on next use"
+                    ) from err
+                yield futures[future], result
+        finished = True
+    finally:
+        if not finished:
+            for future in futures:
+                future.cancel()
+            if any(future.running() for future in futures):
+                shutdown(kill=True)
+
+
+def run_all(
+    func: Callable[..., Any], jobs: Sequence[dict[str, Any]], *, workers: int | None = None
+) -> list[Any]:
+    """``[func(**job) for job in jobs]``, on the shared pool; results in job order."""
+    results: list[Any] = [None] * len(jobs)
+    for index, result in run_each(func, jobs, workers=workers):
+        results[index] = result
+    return results

@@ -1,0 +1,82 @@
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+from dl_lab import parallel
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def fresh_pool(monkeypatch):
+    """Workers import this module by name (tests.test_parallel): the repository root on
+    the path they inherit, and a pool started for this test only."""
+    parallel.shutdown()
+    monkeypatch.syspath_prepend(str(ROOT))
+    yield
+    parallel.shutdown()
+
+
+def draw(seed: int, size: int = 4) -> list[float]:
+    """A seeded job: its numbers depend on its arguments only."""
+    torch.manual_seed(seed)
+    return torch.rand(size).tolist()
+
+
+def fail_on(value: int) -> int:
+    if value == 2:
+        raise ValueError(f"bad value {value}")
+    return value * 10
+
+
+def threads_and_pid(_: int) -> tuple[int, int]:
+    return torch.get_num_threads(), os.getpid()
+
+
+def test_pool_gives_the_same_results_as_inline_in_job_order():
+    jobs = [{"seed": s} for s in range(5)]
+    inline = parallel.run_all(draw, jobs, workers=1)
+    pooled = parallel.run_all(draw, jobs, workers=2)
+    assert pooled == inline
+    assert inline[0] != inline[1]
+
+
+def test_workers_use_one_thread_and_other_processes():
+    results = parallel.run_all(threads_and_pid, [{"_": i} for i in range(4)], workers=2)
+    assert {threads for threads, _ in results} == {1}
+    assert os.getpid() not in {pid for _, pid in results}
+
+
+def test_an_error_in_a_job_reaches_the_caller_and_the_pool_still_works():
+    with pytest.raises(ValueError, match="bad value 2"):
+        parallel.run_all(fail_on, [{"value": v} for v in range(4)], workers=2)
+    assert parallel.run_all(fail_on, [{"value": 1}, {"value": 3}], workers=2) == [10, 30]
+
+
+def test_run_each_yields_every_index_once():
+    seen = sorted(i for i, _ in parallel.run_each(draw, [{"seed": s} for s in range(3)], workers=2))
+    assert seen == [0, 1, 2]
+
+
+@pytest.mark.parametrize("raw", ["0", "two", "-1"])
+def test_a_bad_worker_count_names_the_variable(monkeypatch, raw):
+    monkeypatch.setenv(parallel.WORKERS_ENV, raw)
+    with pytest.raises(ValueError, match=parallel.WORKERS_ENV):
+        parallel.available_workers()
+
+
+def test_worker_count_from_the_environment(monkeypatch):
+    monkeypatch.setenv(parallel.WORKERS_ENV, "3")
+    assert parallel.available_workers() == 3
+
+
+def die(code: int) -> None:
+    os._exit(code)
+
+
+def test_a_worker_that_dies_is_named_and_the_pool_restarts():
+    with pytest.raises(RuntimeError, match="worker process died"):
+        parallel.run_all(die, [{"code": 9}, {"code": 9}], workers=2)
+    assert parallel.run_all(fail_on, [{"value": 1}, {"value": 3}], workers=2) == [10, 30]
