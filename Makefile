@@ -24,7 +24,7 @@ run: $(STAMP)
 	@echo
 	@echo "Report and figures:  $(CURDIR)/data/08_reporting/"
 	@echo "MLflow runs:         sqlite:///$(CURDIR)/mlflow.db (artifacts in $(CURDIR)/mlruns/)"
-	@echo "Browse them with:    make mlflow-ui   (http://127.0.0.1:5000)"
+	@echo "Browse them with:    make mlflow-ui   (http://127.0.0.1:5000/#/experiments?workflowType=machine_learning)"
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench
@@ -44,6 +44,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix src tests bench
 
 mlflow-ui: $(STAMP)
+	@echo "Training runs: http://127.0.0.1:5000/#/experiments?workflowType=machine_learning"
 	$(VENV)/bin/mlflow ui --backend-store-uri sqlite:///mlflow.db --default-artifact-root ./mlruns --host 127.0.0.1 --port 5000
 
 viz: $(STAMP)

@@ -165,8 +165,10 @@ TRAINING_EXPERIMENT_KIND = "custom_model_development"  # the UI opens such exper
 
 
 def mark_training_experiment(experiment_id: str) -> None:
-    """Tag an experiment as model training, so the MLflow UI opens it on its runs (not on
-    the GenAI overview of traces and token usage)."""
+    """Tag an experiment as model training (MLflow's experiment kind). MLflow 3.17's UI
+    still opens it on the GenAI overview unless the address asks for the training view
+    (``?workflowType=machine_learning``, what the report's links and `make mlflow-ui` use);
+    the tag is for clients that read it and later UIs."""
     MlflowClient().set_experiment_tag(
         experiment_id, "mlflow.experimentKind", TRAINING_EXPERIMENT_KIND
     )

@@ -195,9 +195,18 @@ def _table_html(table: pd.DataFrame) -> str:
     return table.to_html(index=False, classes="sortable", border=0, na_rep="", float_format="%.4g")
 
 
+# MLflow 3.17's UI shows an experiment as GenAI (traces, token usage) unless the page asks for
+# the model-training view, whatever the experiment's mlflow.experimentKind tag says.
+TRAINING_VIEW = "?workflowType=machine_learning"
+
+
 def _run_link(inputs: ReportInputs, run_id: str) -> dict[str, str]:
     experiment = inputs.run_experiments.get(run_id)
-    href = f"{inputs.mlflow_ui}/#/experiments/{experiment}/runs/{run_id}" if experiment else ""
+    href = (
+        f"{inputs.mlflow_ui}/#/experiments/{experiment}/runs/{run_id}{TRAINING_VIEW}"
+        if experiment
+        else ""
+    )
     return {"id": run_id, "href": href}
 
 
