@@ -1,12 +1,16 @@
-"""Callbacks: per-epoch history, wall time per epoch, and a stop on non-finite loss."""
+"""Callbacks: per-epoch history, wall time per epoch, a stop on non-finite loss, and the
+random state that checkpoints carry so that a resumed fit continues exactly."""
 
 from __future__ import annotations
 
 import math
+import random
 import time
 from typing import Any
 
 import lightning.pytorch as pl
+import numpy as np
+import torch
 
 from dl_lab.errors import NonFiniteLossError
 
@@ -73,3 +77,53 @@ class NonFiniteLossGuard(pl.Callback):
                 f"train_loss became {float(loss)} in epoch {trainer.current_epoch + 1} "
                 f"(learning rate {lr}); lower the learning rate or set gradient_clip_val"
             )
+
+
+class RandomState(pl.Callback):
+    """Saves the process's random generators in every checkpoint and restores them on resume.
+
+    Dropout and augmentation draw from torch's global generator (and the DataLoader draws a
+    base seed from it every epoch); numpy's and Python's are saved too, for code that draws
+    from them. The state is taken when the checkpoint is written (after the epoch's
+    validation) and put back when Lightning loads it, before the next epoch starts, so the
+    next epoch draws what an uninterrupted fit drew there. Everything is stored as tensors,
+    lists and numbers: the checkpoint still loads with ``torch.load(weights_only=True)``.
+    The CUDA generators are saved only where CUDA is already in use (reading them would
+    start it), and restored only onto as many devices as they came from.
+    """
+
+    def state_dict(self) -> dict[str, Any]:
+        kind, keys, position, has_gauss, cached_gauss = np.random.get_state()
+        version, internal, gauss = random.getstate()
+        state: dict[str, Any] = {
+            "torch": torch.get_rng_state(),
+            "numpy": {
+                "kind": kind,
+                "keys": torch.from_numpy(keys.astype(np.int64)),
+                "position": int(position),
+                "has_gauss": int(has_gauss),
+                "cached_gauss": float(cached_gauss),
+            },
+            "python": {"version": version, "internal": list(internal), "gauss": gauss},
+        }
+        if torch.cuda.is_available() and torch.cuda.is_initialized():
+            state["cuda"] = torch.cuda.get_rng_state_all()
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        torch.set_rng_state(state_dict["torch"])
+        drawn = state_dict["numpy"]
+        np.random.set_state(
+            (
+                drawn["kind"],
+                drawn["keys"].numpy().astype(np.uint32),
+                drawn["position"],
+                drawn["has_gauss"],
+                drawn["cached_gauss"],
+            )
+        )
+        python = state_dict["python"]
+        random.setstate((python["version"], tuple(python["internal"]), python["gauss"]))
+        cuda = state_dict.get("cuda")
+        if cuda and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count():
+            torch.cuda.set_rng_state_all(cuda)

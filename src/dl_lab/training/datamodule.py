@@ -5,6 +5,11 @@ DataLoader with ``batch_size=None`` over a sampler of whole batches (a tensor of
 indices, or a slice in order) skips per-sample collation and per-batch index lists.
 On a CUDA trainer the tensors move to the device once in ``setup`` so no host-device copy
 happens per step. It never downloads anything: Kedro owns the data.
+
+The training order of an epoch is a function of the seed and the epoch's number alone, so a
+fit resumed from a checkpoint after epoch ``k`` sees in epoch ``k + 1`` the batches that an
+uninterrupted fit saw there (the rest of the randomness, dropout and augmentation, draws
+from the process's generators, which ``callbacks.RandomState`` carries in checkpoints).
 """
 
 from __future__ import annotations
@@ -35,22 +40,46 @@ class _Batches(Dataset):
 
 
 class _BatchIndices(Sampler):
-    """Whole batches: shuffled index tensors (a seeded permutation per epoch) or slices."""
+    """Whole batches: shuffled index tensors (``seed`` given) or slices in order (None).
 
-    def __init__(
-        self, size: int, batch_size: int, generator: torch.Generator | None, group: int = 1
-    ) -> None:
-        self.size, self.batch_size, self.generator, self.group = size, batch_size, generator, group
+    Shuffled, epoch ``e`` (0-based) is ordered by the ``e + 1``-th permutation drawn from a
+    generator seeded with ``seed``. Lightning tells the sampler each epoch's number
+    (``set_epoch``, also on a resumed fit); a sampler that is not told counts its passes.
+    Going forward, the permutations are drawn once each; asked for an earlier epoch, or a
+    later one after a resume, it replays the draws from the seed (one ``randperm`` each).
+    """
+
+    def __init__(self, size: int, batch_size: int, seed: int | None, group: int = 1) -> None:
+        self.size, self.batch_size, self.seed, self.group = size, batch_size, seed, group
+        self.epoch = 0
+        self._generator: torch.Generator | None = None
+        self._drawn = 0  # permutations drawn from ``_generator`` so far
 
     def __len__(self) -> int:
         return -(-self.size // (self.batch_size * self.group))
 
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def order(self, epoch: int) -> torch.Tensor:
+        """The permutation of the training samples for ``epoch`` (shuffled samplers only)."""
+        if self.seed is None:
+            raise ValueError("an unshuffled sampler has no permutation; give it a seed")
+        if self._generator is None or self._drawn > epoch:
+            self._generator = torch.Generator().manual_seed(self.seed)
+            self._drawn = 0
+        for _ in range(epoch - self._drawn):  # skip the epochs before (a resume)
+            torch.randperm(self.size, generator=self._generator)
+        self._drawn = epoch + 1
+        return torch.randperm(self.size, generator=self._generator)
+
     def __iter__(self) -> Iterator[torch.Tensor | slice | list[torch.Tensor]]:
-        if self.generator is None:
+        epoch, self.epoch = self.epoch, self.epoch + 1  # the count, unless set_epoch says
+        if self.seed is None:
             for start in range(0, self.size, self.batch_size):
                 yield slice(start, start + self.batch_size)
             return
-        batches = torch.randperm(self.size, generator=self.generator).split(self.batch_size)
+        batches = self.order(epoch).split(self.batch_size)
         if self.group == 1:
             yield from batches
         else:
@@ -89,10 +118,9 @@ class TensorDataModule(pl.LightningDataModule):
 
     def _loader(self, split: str, shuffle: bool) -> DataLoader:
         part = self.data[split]
-        generator = torch.Generator().manual_seed(self.seed) if shuffle else None
         size = self.batch_size if shuffle else self.eval_batch_size
         group = self.updates_per_step if shuffle else 1
-        batches = _BatchIndices(len(part), size, generator, group)
+        batches = _BatchIndices(len(part), size, self.seed if shuffle else None, group)
         return DataLoader(part, sampler=batches, batch_size=None)
 
     def train_dataloader(self) -> DataLoader:

@@ -18,7 +18,7 @@ from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 
 from dl_lab import progress
 from dl_lab.training import resume
-from dl_lab.training.callbacks import NonFiniteLossGuard
+from dl_lab.training.callbacks import NonFiniteLossGuard, RandomState
 from dl_lab.training.config import TrainerConfig
 
 # Metrics are logged per epoch only, so Lightning's per-step logging interval is moot.
@@ -59,6 +59,7 @@ def build_trainer(
             )
         )
     if checkpoint_dir is not None:
+        chosen.append(RandomState())  # a resumed fit draws what an uninterrupted one drew
         chosen.append(
             ModelCheckpoint(
                 dirpath=checkpoint_dir,
