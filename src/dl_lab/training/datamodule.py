@@ -73,18 +73,18 @@ class _BatchIndices(Sampler):
         self._drawn = epoch + 1
         return torch.randperm(self.size, generator=self._generator)
 
-    def __iter__(self) -> Iterator[torch.Tensor | slice | list[torch.Tensor]]:
+    def __iter__(self) -> Iterator[slice | list[torch.Tensor]]:
         epoch, self.epoch = self.epoch, self.epoch + 1  # the count, unless set_epoch says
         if self.seed is None:
             for start in range(0, self.size, self.batch_size):
                 yield slice(start, start + self.batch_size)
             return
         batches = self.order(epoch).split(self.batch_size)
-        if self.group == 1:
-            yield from batches
-        else:
-            for start in range(0, len(batches), self.group):
-                yield list(batches[start : start + self.group])
+        # Always a list, one group of mini-batches per training step, even a group of one:
+        # the loader turns a lone (x, y) pair into a list too, so a list is the only shape
+        # a training step can tell from a group.
+        for start in range(0, len(batches), self.group):
+            yield list(batches[start : start + self.group])
 
 
 class TensorDataModule(pl.LightningDataModule):
@@ -107,8 +107,14 @@ class TensorDataModule(pl.LightningDataModule):
 
     @property
     def updates_per_epoch(self) -> int:
-        """Optimizer updates (mini-batches) in one epoch of the training split."""
-        return -(-len(self.data["train"]) // self.batch_size)
+        """Optimizer updates (mini-batches) in one epoch of the training split, per process:
+        under DDP each of the ``world_size`` processes makes every ``world_size``-th one."""
+        batches = -(-len(self.data["train"]) // self.batch_size)
+        return -(-batches // self._world_size())
+
+    def _world_size(self) -> int:
+        trainer = self.trainer
+        return trainer.world_size if trainer is not None else 1
 
     def setup(self, stage: str | None = None) -> None:
         trainer = self.trainer
@@ -119,7 +125,10 @@ class TensorDataModule(pl.LightningDataModule):
     def _loader(self, split: str, shuffle: bool) -> DataLoader:
         part = self.data[split]
         size = self.batch_size if shuffle else self.eval_batch_size
-        group = self.updates_per_step if shuffle else 1
+        # Under DDP every update is an all-reduce that all processes must join: one
+        # mini-batch per step, so that the ranks' shares (whole items of this sampler,
+        # padded to equal counts by Lightning's distributed sampler) make as many updates.
+        group = self.updates_per_step if shuffle and self._world_size() == 1 else 1
         batches = _BatchIndices(len(part), size, self.seed if shuffle else None, group)
         return DataLoader(part, sampler=batches, batch_size=None)
 

@@ -4,6 +4,9 @@
 strategy, epochs, early stopping) and what the call adds: a logger, callbacks, a
 checkpoint folder, whether there is a validation loop. Per-call changes to the config
 itself go through ``TrainerConfig.override`` first, so they are validated like YAML.
+
+``strategy: ddp`` (with ``devices: N``) trains on N processes that run only the fit, never
+the rest of the ``kedro run`` (``training.distributed``; docs/scale.md for GPUs and nodes).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import lightning.pytorch as pl
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 
 from dl_lab import progress
-from dl_lab.training import resume
+from dl_lab.training import distributed, resume
 from dl_lab.training.callbacks import NonFiniteLossGuard, RandomState
 from dl_lab.training.config import TrainerConfig
 
@@ -25,6 +28,9 @@ from dl_lab.training.config import TrainerConfig
 warnings.filterwarnings("ignore", message=".*smaller than the logging interval")
 # A fit's checkpoint folder is its own (see training.resume): what is in it is expected.
 warnings.filterwarnings("ignore", message="Checkpoint directory .* exists and is not empty")
+# Under DDP, Lightning advises sync_dist=True for epoch-level values: ours are torchmetrics
+# results, whose compute() has already reduced them over the processes.
+warnings.filterwarnings("ignore", message=r".*when logging on epoch level in distributed")
 
 
 def monitor_mode(monitor: str) -> str:
@@ -45,8 +51,11 @@ def build_trainer(
     enabled and there is a validation loop), best/last checkpoints into ``checkpoint_dir``
     (none without one), epoch-level logging only, a progress bar on a terminal only.
 
-    ``devices`` overrides ``cfg.devices`` for work that must stay on one device (a test pass).
+    ``devices`` overrides ``cfg.devices`` for work that must stay on one device (a test pass):
+    it then runs in this process, whatever ``cfg.strategy`` and ``cfg.num_nodes`` say.
     """
+    distributed.check_strategy(cfg.strategy)
+    single = devices is not None
     chosen: list[pl.Callback] = [*callbacks, NonFiniteLossGuard()]
     stopping = cfg.early_stopping
     if validate and stopping.enabled:
@@ -73,9 +82,9 @@ def build_trainer(
     return pl.Trainer(
         max_epochs=cfg.max_epochs,
         accelerator=cfg.accelerator,
-        devices=cfg.devices if devices is None else devices,
-        strategy=cfg.strategy,
-        num_nodes=cfg.num_nodes,
+        devices=devices if single else cfg.devices,
+        strategy="auto" if single else distributed.ddp_strategy(cfg.strategy),
+        num_nodes=1 if single else cfg.num_nodes,
         precision=cfg.precision,
         deterministic=cfg.deterministic,
         logger=logger,
