@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
@@ -11,9 +12,12 @@ from pathlib import Path
 
 import mlflow
 import pytest
+from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
+from rich.console import Console
+from rich.traceback import Traceback as RichTraceback
 
-from dl_lab import errors
+from dl_lab import errors, tracking
 from dl_lab.data.synthetic import synthetic_bundle
 from dl_lab.errors import Terminated
 from dl_lab.hooks import FailOnStopSignalHook
@@ -23,6 +27,7 @@ from dl_lab.training.config import EarlyStoppingConfig, TrainerConfig, VariantSp
 from dl_lab.training.fit import fit
 
 KEDRO = Path(sys.executable).with_name("kedro")
+WIND_DOWN_S = 300  # from the stop signal to the end of `kedro run`, however loaded the host
 
 
 def _fit(tmp_path):
@@ -78,7 +83,7 @@ def test_sigterm_or_ctrl_c_to_kedro_run_closes_every_run_as_failed(fresh_project
     fresh_project.run("--pipelines", "data_processing")
     client = MlflowClient(tracking_uri=fresh_project.tracking_uri)
     for stop in (signal.SIGTERM, signal.SIGINT):
-        output, returncode = _stop_kedro_run_in_training(fresh_project, client, stop)
+        output, returncode = _stop_kedro_run_in_training(fresh_project, stop)
         assert returncode == 1, output[-4000:]
         assert f"Terminated: stopped by {stop.name}" in output
     runs = client.search_runs([client.get_experiment_by_name("dl-lab/vision").experiment_id])
@@ -93,10 +98,18 @@ def test_sigterm_or_ctrl_c_to_kedro_run_closes_every_run_as_failed(fresh_project
     ]
 
 
-def _stop_kedro_run_in_training(project, client: MlflowClient, stop: signal.Signals):
-    """Start `kedro run` on the baseline variant; send ``stop`` once its training run is live."""
+def _stop_kedro_run_in_training(project, stop: signal.Signals) -> tuple[str, int]:
+    """Start `kedro run` on the baseline variant; send ``stop`` once it is training (its
+    first checkpoint is written) and return its output and exit status once it has ended.
+
+    A run that outlives its wind-down bound is killed (with any worker it started: its
+    process group) and fails the test, so that no hung process outlives the test.
+    """
     env = dict(os.environ, KEDRO_DISABLE_TELEMETRY="true", MPLBACKEND="Agg", COLUMNS="200")
     env.pop("MLFLOW_TRACKING_URI", None)
+    checkpoints = project.path / "data/06_models/checkpoints/vision"
+    for old in checkpoints.glob("*/*/last.ckpt"):  # the previous stop's, resumed by this run
+        old.unlink()
     worker = subprocess.Popen(
         [
             *(str(KEDRO), "run", "--env", "test", "--pipelines", "vision"),
@@ -109,23 +122,56 @@ def _stop_kedro_run_in_training(project, client: MlflowClient, stop: signal.Sign
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,  # its own process group: the CLI and any worker process
     )
-    deadline = time.monotonic() + 300
-    while not _training_runs(client, "RUNNING"):
-        assert worker.poll() is None, worker.communicate()[0][-4000:]
-        assert time.monotonic() < deadline, "no training run started"
-        time.sleep(0.1)
-    worker.send_signal(stop)
-    output = worker.communicate(timeout=60)[0]
+    try:
+        deadline = time.monotonic() + 600
+        while not any(checkpoints.glob("*/*/last.ckpt")):
+            assert worker.poll() is None, worker.communicate()[0][-4000:]
+            assert time.monotonic() < deadline, "no checkpoint written in 600 s"
+            time.sleep(0.1)
+        worker.send_signal(stop)
+        try:
+            # Winding down takes seconds of CPU; the bound is for a hung process, not a slow one.
+            output = worker.communicate(timeout=WIND_DOWN_S)[0]
+        except subprocess.TimeoutExpired as late:
+            os.killpg(worker.pid, signal.SIGKILL)
+            output = (late.output or "") + worker.communicate()[0]
+            pytest.fail(f"still running {WIND_DOWN_S} s after {stop.name}:\n{output[-6000:]}")
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
     return output, worker.returncode
 
 
-def _training_runs(client: MlflowClient, status: str) -> list:
-    experiment = client.get_experiment_by_name("dl-lab/vision")
-    if experiment is None:
-        return []
-    runs = client.search_runs([experiment.experiment_id], f"attributes.status = '{status}'")
-    return [run for run in runs if "mlflow.parentRunId" in run.data.tags]
+def test_a_stop_that_mlflow_wraps_propagates_as_a_terminated_whose_traceback_prints(tracked):
+    """A signal that lands inside an MLflow request comes back as MLflow's error raised from
+    the stop. What propagates is a ``Terminated`` caused by that error, with no cycle in its
+    chain: ``raise stop from err`` made one (stop -> err -> stop), and rich, which prints
+    ``kedro run``'s traceback, then looped for good instead of exiting."""
+    stop = Terminated("stopped by SIGTERM (pid 1)")
+    with pytest.raises(Terminated, match="stopped by SIGTERM") as raised:
+        with tracking.child_run("stopped", {}, {}):
+            try:
+                raise stop
+            except Terminated as err:
+                raise MlflowException("the request was interrupted") from err
+    assert isinstance(raised.value.__cause__, MlflowException)
+    link, seen = raised.value, set()
+    while link is not None:  # the links rich follows: the cause, else an unsuppressed context
+        assert id(link) not in seen, "the chain of causes has a cycle"
+        seen.add(id(link))
+        shown = link.__context__ if not link.__suppress_context__ else None
+        link = link.__cause__ or shown
+    console = Console(file=io.StringIO(), width=100)
+    console.print(
+        RichTraceback.from_exception(Terminated, raised.value, raised.value.__traceback__)
+    )
+    assert "stopped by SIGTERM" in console.file.getvalue()
+    client, experiment_id = tracked
+    (run,) = client.search_runs([experiment_id])
+    assert run.data.tags["failure_reason"] == "Terminated: stopped by SIGTERM (pid 1)"
 
 
 def test_a_second_ctrl_c_stops_at_once_and_a_second_sigterm_lets_the_clean_up_finish():

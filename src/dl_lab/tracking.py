@@ -250,7 +250,9 @@ def _ends_active_run() -> Iterator[None]:
         mlflow.set_tag("failure_reason", f"{type(reason).__name__}: {reason}"[:5000])
         mlflow.end_run(status="FAILED")
         if stop is not None and stop is not err:
-            raise stop from err
+            # A new error, not ``raise stop from err``: ``err`` may wrap ``stop`` (as its
+            # cause), and the cycle stop -> err -> stop hangs rich's traceback printer.
+            raise errors.Terminated(str(stop)) from err
         raise
     mlflow.end_run()
 
