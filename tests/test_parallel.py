@@ -80,3 +80,10 @@ def test_a_worker_that_dies_is_named_and_the_pool_restarts():
     with pytest.raises(RuntimeError, match="worker process died"):
         parallel.run_all(die, [{"code": 9}, {"code": 9}], workers=2)
     assert parallel.run_all(fail_on, [{"value": 1}, {"value": 3}], workers=2) == [10, 30]
+
+
+def test_a_failing_job_is_named_on_the_error_inline_and_on_the_pool():
+    for workers in (1, 2):
+        with pytest.raises(ValueError) as caught:
+            parallel.run_all(fail_on, [{"value": v} for v in range(4)], workers=workers)
+        assert caught.value.job_index == 2

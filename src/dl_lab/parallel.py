@@ -105,12 +105,19 @@ def run_each(
 
     With one worker (or one job) the jobs run here, in order. Otherwise they run on the
     shared pool; if the caller stops early (an error, a stop signal) the jobs still queued
-    are cancelled and the running ones ended.
+    are cancelled and the running ones ended. The error that stops it says which jobs it
+    concerns: ``job_index`` (the job that raised it), else ``jobs_running`` (the jobs
+    running when it arrived).
     """
     size = min(workers or available_workers(), len(jobs))
     if size <= 1:
         for index, job in enumerate(jobs):
-            yield index, func(**job)
+            try:
+                result = func(**job)
+            except BaseException as err:
+                err.job_index = index  # type: ignore[attr-defined]
+                raise
+            yield index, result
         return
     pool = _shared_pool(max(size, _pool_size))
     futures: dict[Future, int] = {pool.submit(func, **job): i for i, job in enumerate(jobs)}
@@ -124,12 +131,22 @@ def run_each(
                     result = future.result()
                 except BrokenProcessPool as err:
                     shutdown(kill=True)  # a worker died (killed, out of memory): start anew
-                    raise RuntimeError(
+                    died = RuntimeError(
                         f"a worker process died while running job {futures[future]} of "
                         f"{func.__qualname__}; the pool is restarted on next use"
-                    ) from err
+                    )
+                    died.job_index = futures[future]  # type: ignore[attr-defined]
+                    raise died from err
+                except BaseException as err:
+                    err.job_index = futures[future]  # type: ignore[attr-defined]
+                    raise
                 yield futures[future], result
         finished = True
+    except BaseException as err:  # a stop signal or another job's error, while waiting
+        if not hasattr(err, "job_index"):
+            running = [index for future, index in futures.items() if future.running()]
+            err.jobs_running = running  # type: ignore[attr-defined]
+        raise
     finally:
         if not finished:
             for future in futures:

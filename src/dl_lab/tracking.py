@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -159,6 +159,15 @@ def identified_run(identity: RunIdentity, params: Mapping[str, Any]) -> Iterator
         if identity.dataset and identity.data_fingerprint:
             log_dataset_input(identity.dataset, identity.data_fingerprint, identity.split_sizes)
         yield run_id
+
+
+def failed_run(identity: RunIdentity, params: Mapping[str, Any], err: BaseException) -> None:
+    """The run of work that failed before it was tracked (a fit in a worker process that
+    raised, or was stopped): a child run like ``identified_run``'s, FAILED with the reason."""
+    run = identified_run(identity, params)
+    run.__enter__()
+    with suppress(BaseException):  # the run is closed FAILED; ``err`` is the caller's to raise
+        run.__exit__(type(err), err, err.__traceback__)
 
 
 TRAINING_EXPERIMENT_KIND = "custom_model_development"  # the UI opens such experiments on runs
@@ -347,6 +356,16 @@ def log_figures(run_id: str, figures: Mapping[str, Any]) -> None:
     client = MlflowClient()
     for name, fig in figures.items():
         client.log_figure(run_id, fig, f"{name}.png")
+
+
+def log_images(run_id: str, images: Mapping[str, bytes]) -> None:
+    """Log PNG images (already rendered, e.g. in a worker process) as ``<name>.png``."""
+    client = MlflowClient()
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, data in images.items():
+            path = Path(tmp) / f"{name}.png"
+            path.write_bytes(data)
+            client.log_artifact(run_id, str(path))
 
 
 def log_table(run_id: str, frame: Any, name: str) -> None:

@@ -52,8 +52,10 @@ class ClassificationModule(pl.LightningModule):
         augment: nn.Module | None = None,
         max_norm: float | None = None,
         schedule: ScheduleConfig | None = None,
+        label_smoothing: float = 0.0,
     ) -> None:
         super().__init__()
+        self.label_smoothing = label_smoothing
         self.net = net
         self.standardize = standardize
         self.optimizer_config = optimizer
@@ -94,8 +96,10 @@ class ClassificationModule(pl.LightningModule):
             x = self.augment(x)
         loss, logits, y = self.model_step((x, y))
         if seen is not None:
-            seen.append((loss.detach(), logits.detach(), y))
+            seen.append((loss.detach(), logits.detach(), y))  # plain CE, as val and test
         total = loss
+        if self.label_smoothing:
+            total = F.cross_entropy(logits, y, label_smoothing=self.label_smoothing)
         for penalty in self.penalties:
             total = total + penalty(self.net)
         return total
@@ -225,4 +229,5 @@ def classification(
         augment=augment,
         max_norm=variant.max_norm,
         schedule=variant.schedule,
+        label_smoothing=variant.label_smoothing,
     )

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from dl_lab.config import Registered, StrictModel, check_registered
+from dl_lab.config import Registered, Seed, StrictModel, check_registered
 from dl_lab.models import ARCHITECTURES, check_model_options, model_defaults
 from dl_lab.training.optimizers import OptimizerConfig
 from dl_lab.training.regularizers import (
@@ -67,7 +67,11 @@ class VariantSpec(StrictModel):
     (``model``, ``penalties``, ``optimizer``, ``early_stopping``, ``augment``, ``max_norm``),
     which may also be set directly. ``regularizer`` is the label runs are tagged with: left
     out (or ``none``), it names what the variant actually applies, e.g. ``l2+dropout``.
-    ``max_epochs`` and ``early_stopping`` override the trainer's for this variant.
+    ``max_epochs``, ``batch_size`` and ``early_stopping`` override the trainer's for this
+    variant. ``label_smoothing`` softens the training targets (the validation and test
+    losses stay plain cross-entropy, comparable across variants). ``train_samples`` trains
+    on a stratified subset of that many training images (the same subset for every seed and
+    variant; validation and test splits unchanged), e.g. to make a network overfit.
     ``task`` names the task module (``training.tasks``); ``schedule`` the learning-rate
     schedule (``training.schedules``), constant unless set.
     """
@@ -85,7 +89,10 @@ class VariantSpec(StrictModel):
     augment: bool = False
     early_stopping: EarlyStoppingConfig | None = None
     max_epochs: int | None = Field(None, ge=1)
-    seeds: list[int] = Field(default_factory=lambda: [42], min_length=1)
+    batch_size: int | None = Field(None, ge=1)
+    train_samples: int | None = Field(None, ge=1)
+    label_smoothing: float = Field(0.0, ge=0.0, lt=1.0)
+    seeds: list[Seed] = Field(default_factory=lambda: [42], min_length=1)
 
     @model_validator(mode="before")
     @classmethod
@@ -131,10 +138,12 @@ class VariantSpec(StrictModel):
         return ([self.penalty] if self.penalty else []) + list(self.penalties)
 
     def trainer_config(self, base: TrainerConfig) -> TrainerConfig:
-        """``base`` with this variant's ``max_epochs`` and ``early_stopping`` overrides."""
+        """``base`` with this variant's ``max_epochs``, ``batch_size`` and ``early_stopping``."""
         update: dict[str, Any] = {}
         if self.max_epochs is not None:
             update["max_epochs"] = self.max_epochs
+        if self.batch_size is not None:
+            update["batch_size"] = self.batch_size
         if self.early_stopping is not None:
             update["early_stopping"] = self.early_stopping.model_dump()
         return base.override(**update)

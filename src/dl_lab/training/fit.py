@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import resource
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from dl_lab import tracking
+from dl_lab import parallel, tracking
 from dl_lab.data.augmentation import AugmentationSpec
 from dl_lab.data.bundle import ModelInput
 from dl_lab.evaluation.fit import fit_diagnosis_tags
@@ -36,6 +36,10 @@ from dl_lab.training.tasks import build_task_module
 from dl_lab.training.trainer import build_trainer, monitor_mode
 
 Splits = dict[str, tuple[torch.Tensor, torch.Tensor]]
+# What runs on a trained network where it trained: (module, data, history, summary, identity).
+After = Callable[
+    [pl.LightningModule, ModelInput, pd.DataFrame, dict[str, float], tracking.RunIdentity], Any
+]
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,8 @@ class FitResult:
     history: pd.DataFrame
     summary: dict[str, float]
     run_id: str
+    evaluation: Any = None
+    identity: tracking.RunIdentity | None = None  # the run's, with its tags and data
 
     @property
     def best_epoch(self) -> int:
@@ -103,6 +109,41 @@ def train(
     return trainer, history
 
 
+@dataclass(frozen=True)
+class FitJob:
+    """One fit to run: ``variant`` with ``identity.seed`` on ``data``, tracked as ``identity``."""
+
+    data: ModelInput
+    variant: VariantSpec
+    trainer_cfg: TrainerConfig
+    identity: tracking.RunIdentity
+    augmentation: AugmentationSpec | None = None
+
+    def with_variant_data(self) -> FitJob:
+        """The job on the data its variant asks for (``train_samples``: a fixed, stratified
+        subset of the training split, with a fingerprint of its own)."""
+        size = self.variant.train_samples
+        if size is None or size >= len(self.data.y_train):
+            return self
+        subset = self.data.train_subset(size, seed=0)
+        return replace(self, data=replace(subset, fingerprint=f"{subset.fingerprint}-train{size}"))
+
+
+@dataclass(frozen=True)
+class Trained:
+    """A finished fit before it is tracked: what ``compute_fit`` returns (picklable, so a
+    worker process can send it back). ``evaluation`` is what ``after`` made of the net."""
+
+    state_dict: dict[str, torch.Tensor]
+    history: pd.DataFrame
+    summary: dict[str, float]
+    params: dict[str, Any]
+    checkpoint_dir: str
+    best_checkpoint: str
+    resumed_epochs: int
+    evaluation: Any = None
+
+
 def fit(
     data: ModelInput,
     variant: VariantSpec,
@@ -110,51 +151,115 @@ def fit(
     identity: tracking.RunIdentity,
     augmentation: AugmentationSpec | None = None,
 ) -> FitResult:
-    """Train ``variant`` with ``identity.seed`` in the child run ``identity.name``.
+    """Train ``variant`` with ``identity.seed`` in the child run ``identity.name``, here.
 
-    The variant's own ``max_epochs`` and ``early_stopping`` override ``trainer_cfg``. The
-    best epoch's weights come back (``early_stopping.restore_best``).
+    The variant's own ``max_epochs``, ``batch_size`` and ``early_stopping`` override
+    ``trainer_cfg``. The best epoch's weights come back (``early_stopping.restore_best``).
     """
-    trainer_cfg = variant.trainer_config(trainer_cfg)
-    augmentation = augmentation or AugmentationSpec()
-    with torch_threads(trainer_cfg.num_threads):
-        return _fit(data, variant, trainer_cfg, identity, augmentation)
+    job = FitJob(data, variant, trainer_cfg, identity, augmentation)
+    ((_, result),) = fit_all([job], workers=1)
+    return result
 
 
-def _fit(
+def fit_all(
+    jobs: Sequence[FitJob],
+    after: After | None = None,
+    workers: int | None = None,
+) -> Iterator[tuple[int, FitResult]]:
+    """``(index, FitResult)`` of every job, each as soon as it is trained and tracked.
+
+    The fits run on the shared worker pool (``dl_lab.parallel``: a process and one torch
+    thread per fit, so both cores train) and are tracked here, in this process, one by one
+    while the others train. ``after(module, data, history, summary, identity)`` runs where
+    the fit ran, on the best weights (an evaluation, figures: what would otherwise cost
+    this process time); its result is ``FitResult.evaluation``. A fit on
+    several devices or on a GPU runs here, alone: it uses the hardware by itself.
+    """
+    jobs = [job.with_variant_data() for job in jobs]
+    if not all(_fits_one_core(job.variant.trainer_config(job.trainer_cfg)) for job in jobs):
+        workers = 1
+    work = [
+        {
+            "data": job.data,
+            "variant": job.variant,
+            "trainer_cfg": job.trainer_cfg,
+            "identity": job.identity,
+            "augmentation": job.augmentation,
+            "after": after,
+        }
+        for job in jobs
+    ]
+    try:
+        for index, trained in parallel.run_each(compute_fit, work, workers=workers):
+            yield index, track_fit(trained, jobs[index])
+    except BaseException as err:
+        # A fit that failed (NaN loss) or was stopped untracked still gets its run, FAILED
+        # with the reason: the one that raised, or those training when a stop arrived.
+        failed = [err.job_index] if hasattr(err, "job_index") else getattr(err, "jobs_running", [])
+        for index in failed:
+            job = jobs[index]
+            tracking.failed_run(_run_identity(job), run_params(job), err)
+        raise
+
+
+def run_params(job: FitJob) -> dict[str, Any]:
+    """What a fit's run logs as parameters: the variant, the trainer and the seed (and the
+    augmentation when the variant augments)."""
+    cfg = job.variant.trainer_config(job.trainer_cfg)
+    params = {"variant": job.variant.model_dump(), "trainer": cfg.model_dump()}
+    params["seed"] = job.identity.seed
+    if job.variant.augment:
+        params["augmentation"] = (job.augmentation or AugmentationSpec()).model_dump()
+    return params
+
+
+def _run_identity(job: FitJob) -> tracking.RunIdentity:
+    """The job's identity with the variant's tags and the data it trains on."""
+    variant = job.variant
+    return job.identity.with_tags(
+        architecture=variant.architecture, regularizer=variant.regularizer
+    ).for_data(job.data)
+
+
+def _fits_one_core(cfg: TrainerConfig) -> bool:
+    """Whether a fit may share the CPU with other fits: one device, one node, a CPU."""
+    one_device = str(cfg.devices) in ("auto", "1") and cfg.num_nodes == 1
+    on_cpu = cfg.accelerator == "cpu" or (
+        cfg.accelerator == "auto" and not torch.cuda.is_available()
+    )
+    return one_device and cfg.strategy == "auto" and on_cpu
+
+
+def compute_fit(
     data: ModelInput,
     variant: VariantSpec,
-    cfg: TrainerConfig,
+    trainer_cfg: TrainerConfig,
     identity: tracking.RunIdentity,
-    augmentation: AugmentationSpec,
-) -> FitResult:
-    seed = identity.seed
-    pl.seed_everything(seed, workers=True, verbose=False)
-    module = build_task_module(data, variant, augmentation)
-    params = {"variant": variant.model_dump(), "trainer": cfg.model_dump(), "seed": seed}
-    if variant.augment:
-        params["augmentation"] = augmentation.model_dump()
-    checkpoint_dir, resumed_epochs = resume.prepare(
-        Path(cfg.checkpoint_dir) / identity.name, params, data, cfg.max_epochs, cfg.resume
-    )
-    last = checkpoint_dir / resume.LAST
-    identity = identity.with_tags(
-        architecture=variant.architecture, regularizer=variant.regularizer
-    ).for_data(data)
-    with tracking.identified_run(identity, params) as run_id:
-        if resumed_epochs:
-            tracking.set_tags({"resumed_after_epoch": resumed_epochs})
+    augmentation: AugmentationSpec | None = None,
+    after: After | None = None,
+) -> Trained:
+    """The fit itself, untracked: seeded by ``identity.seed``, resuming an interrupted fit
+    of the same configuration from its last checkpoint. Runs in a worker process or here."""
+    cfg = variant.trainer_config(trainer_cfg)
+    augmentation = augmentation or AugmentationSpec()
+    with torch_threads(cfg.num_threads):
+        seed = identity.seed
+        pl.seed_everything(seed, workers=True, verbose=False)
+        module = build_task_module(data, variant, augmentation)
+        params = run_params(FitJob(data, variant, trainer_cfg, identity, augmentation))
+        checkpoint_dir, resumed_epochs = resume.prepare(
+            Path(cfg.checkpoint_dir) / identity.name, params, data, cfg.max_epochs, cfg.resume
+        )
         if torch.cuda.is_available():
-            torch.cuda.reset_peak_memory_stats()  # the peak of this run, not of the process
+            torch.cuda.reset_peak_memory_stats()  # the peak of this fit, not of the process
         started = time.perf_counter()
         trainer, history = train(
             module,
             data.splits("train", "val"),
             cfg,
             seed,
-            logger=tracking.lightning_logger(run_id),
             checkpoint_dir=checkpoint_dir,
-            resume_from=str(last) if resumed_epochs else None,
+            resume_from=str(checkpoint_dir / resume.LAST) if resumed_epochs else None,
         )
         wall = time.perf_counter() - started
         best_path = trainer.checkpoint_callback.best_model_path
@@ -162,14 +267,45 @@ def _fit(
             state = torch.load(best_path, map_location="cpu", weights_only=True)["state_dict"]
             module.load_state_dict(state)
         frame = pd.DataFrame(history.rows)
-        tracking.set_tags(fit_diagnosis_tags(frame))  # fit_diagnosis: under/overfit, good, ...
         summary = summarize(frame, cfg.early_stopping.monitor)
         summary.update(_costs(module, data.sample_shape, cfg.batch_size), wall_time_s=wall)
-        tracking.log_metrics(run_id, summary)
-        if best_path:
-            tracking.log_file(run_id, best_path, "checkpoints")
-        last.unlink(missing_ok=True)  # the run finished: nothing to resume
-    return FitResult(module, frame, summary, run_id)
+        evaluation = after(module, data, frame, summary, identity) if after else None
+        state_dict = {k: v.detach().cpu() for k, v in module.state_dict().items()}
+    return Trained(
+        state_dict=state_dict,
+        history=frame,
+        summary=summary,
+        params=params,
+        checkpoint_dir=str(checkpoint_dir),
+        best_checkpoint=best_path or "",
+        resumed_epochs=resumed_epochs,
+        evaluation=evaluation,
+    )
+
+
+def track_fit(trained: Trained, job: FitJob) -> FitResult:
+    """Log a finished fit into its MLflow child run, named and tagged by ``job.identity``:
+    parameters, the per-epoch history (step: the 0-based epoch), the fit diagnosis, the
+    best-epoch summary and costs, and the best checkpoint. Returns the trained network."""
+    data, variant = job.data, job.variant
+    module = build_task_module(data, variant, job.augmentation or AugmentationSpec())
+    module.load_state_dict(trained.state_dict)
+    identity = _run_identity(job)
+    frame = trained.history
+    keys = [k for k in (*getattr(module, "history_keys", ()), "lr") if k in frame]
+    points = [
+        (key, row[key], int(row["epoch"]) - 1) for row in frame.to_dict("records") for key in keys
+    ]
+    with tracking.identified_run(identity, trained.params) as run_id:
+        if trained.resumed_epochs:
+            tracking.set_tags({"resumed_after_epoch": trained.resumed_epochs})
+        tracking.log_metric_history(run_id, points)
+        tracking.set_tags(fit_diagnosis_tags(frame))  # fit_diagnosis: under/overfit, good, ...
+        tracking.log_metrics(run_id, trained.summary)
+        if trained.best_checkpoint:
+            tracking.log_file(run_id, trained.best_checkpoint, "checkpoints")
+    (Path(trained.checkpoint_dir) / resume.LAST).unlink(missing_ok=True)  # nothing to resume
+    return FitResult(module, frame, trained.summary, run_id, trained.evaluation, identity)
 
 
 def _costs(module: pl.LightningModule, sample_shape: tuple[int, ...], batch_size: int) -> dict:

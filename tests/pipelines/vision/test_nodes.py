@@ -21,7 +21,7 @@ from dl_lab.pipelines.vision.nodes import (
     summarize_variants,
 )
 from dl_lab.pipelines.vision.params import ReportConfig, check_paired_tests
-from dl_lab.pipelines.vision.pipeline import comparison_stage, create_pipeline, variant_template
+from dl_lab.pipelines.vision.pipeline import comparison_stage, create_pipeline, study_node
 
 STUDIES = {
     "regs": {"mlp_none": {}, "mlp_l1": {}, "mlp_l2": {}},
@@ -78,33 +78,35 @@ def _tidy(identity: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**identity.iloc[0][["study", "variant", "architecture", "regularizer"]])
 
 
-def test_one_namespace_per_study_variant_and_seed():
+def test_one_training_node_per_study_writes_every_run_under_its_namespace():
     runs = variant_runs(STUDIES, default_seed=42)
     assert VariantRun("regs", "mlp_l1", 42) in runs and VariantRun("pair", "b", 2) in runs
     assert len(runs) == 3 + 2 * 3
-    template = variant_template(VariantRun("regs", "mlp_l1", 42))
-    assert [n.name for n in template.nodes] == ["train_model", "evaluate_model", "report_variant"]
-    (train,) = [n for n in template.nodes if n.name == "train_model"]
+    pair = [run for run in runs if run.study == "pair"]
+    (train,) = study_node("pair", pair).nodes
+    assert (train.name, train.namespace) == ("pair.train_pair", "pair")
     assert train.inputs == [
         "model_input",
         "augmentation_spec",
-        "params:variant",
+        "params:vision.studies.pair",
         "params:vision.trainer",
+        "params:vision.report",
     ]
+    assert len(train.outputs) == 7 * len(pair)
+    assert {"pair.b.seed2.summary_row", "pair.a.seed0.trained_model"} <= set(train.outputs)
 
 
 def test_the_shipped_pipeline_feeds_every_variant_into_the_comparison():
     pipeline = create_pipeline()
     runs = studies("vision")
-    namespaces = {n.namespace for n in pipeline.nodes if n.namespace}
-    assert namespaces == {run.namespace for run in runs}
-    assert "shallow_vs_deep.deep.seed4" in namespaces and "baseline.lenet5.seed42" in namespaces
-    assert len(pipeline.nodes) == 3 * len(runs) + len(comparison_stage(runs).nodes)
+    trains = [n for n in pipeline.nodes if n.name.endswith(f"train_{n.namespace}")]
+    assert sorted(n.namespace for n in trains) == sorted({run.study for run in runs})
+    outputs = {out for n in trains for out in n.outputs}
+    assert {f"{run.namespace}.summary_row" for run in runs} <= outputs
+    assert "shallow_vs_deep.deep.seed4.history" in outputs
+    assert len(pipeline.nodes) == len(trains) + len(comparison_stage(runs).nodes)
     (compare,) = [n for n in pipeline.nodes if n.name == "compare_variants"]
     assert compare.inputs == [f"{run.namespace}.summary_row" for run in runs]  # in study order
-    (train,) = [n for n in pipeline.nodes if n.name == "regularizers.mlp_l1.seed42.train_model"]
-    assert "params:vision.studies.regularizers.mlp_l1" in train.inputs
-    assert "model_input" in train.inputs and "params:vision.trainer" in train.inputs
     stage = comparison_stage(runs)
     assert {"vision_paired_tests", "vision_weight_histograms_plot"} <= set(stage.all_outputs())
 

@@ -12,7 +12,7 @@ from dl_lab.course.rules import VERDICTS
 from dl_lab.data.augmentation import AugmentationSpec
 from dl_lab.data.synthetic import synthetic_bundle
 from dl_lab.pipelines._kit import VariantRun
-from dl_lab.pipelines.vision.pipeline import comparison_stage, create_pipeline, variant_copies
+from dl_lab.pipelines.vision.pipeline import comparison_stage, study_node
 
 NAMESPACE = "architectures.mlp_shallow.seed42"
 TINY_MLP = {"architecture": "mlp", "model": {"depth": 1, "width": 8}}
@@ -56,7 +56,7 @@ def inputs() -> dict:
 
 def test_one_variant_trains_evaluates_and_reports_in_its_own_run(run_layers, store, inputs):
     client, experiment = store
-    template = create_pipeline().only_nodes_with_namespaces([NAMESPACE])
+    template = study_node("architectures", [VariantRun("architectures", "mlp_shallow", 42)])
     shrunk = {"architectures": {"mlp_shallow": {"model": {"width": 8}}}}
     out = run_layers(template, inputs, params={"vision": {"studies": shrunk}})
 
@@ -80,10 +80,10 @@ def test_one_variant_trains_evaluates_and_reports_in_its_own_run(run_layers, sto
     assert set(histogram[["study", "variant", "seed"]].itertuples(index=False)) == {
         ("architectures", "mlp_shallow", 42)
     }
-    for figure in ("learning_curves", "confusion_plot"):
-        assert isinstance(out[f"{NAMESPACE}.{figure}"], Figure), figure
-
     (run,) = client.search_runs([experiment])
+    artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
+    assert {"learning_curves.png", "confusion_matrix.png", "checkpoints"} <= artifacts
+    assert run.outputs.model_outputs, "the model (pytorch flavour) is logged to the run"
     assert run.info.run_id == row["run_id"] and run.info.status == "FINISHED"
     assert run.info.run_name == "architectures__mlp_shallow__seed42"
     tags = run.data.tags
@@ -106,7 +106,7 @@ def test_one_variant_trains_evaluates_and_reports_in_its_own_run(run_layers, sto
 def test_the_comparison_pairs_variants_by_seed(run_layers, store, inputs):
     client, experiment = store
     runs = [VariantRun("pair", variant, seed) for variant in ("a", "b") for seed in (0, 1)]
-    pipeline = variant_copies(runs) + comparison_stage(runs)
+    pipeline = study_node("pair", runs) + comparison_stage(runs)
     params = {
         "vision": {
             "trainer": {"max_epochs": 1},

@@ -28,11 +28,6 @@ WEIGHT_HISTOGRAMS_PLOT = "vision/weight_histograms_plot.png"
 GAP_PER_REGULARIZER = "vision/gap_per_regularizer.png"
 
 
-def variant_curves(study: str, variant: str, seed: int) -> str:
-    """One run's learning curves (the ``{study}.{variant}.{seed}.learning_curves`` entry)."""
-    return f"vision/{study}/{variant}/seed{seed}/learning_curves.png"
-
-
 @dataclass(frozen=True)
 class Paired:
     """Two variants' values of one metric, aligned by seed where they share seeds."""

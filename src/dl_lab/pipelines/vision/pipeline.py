@@ -1,65 +1,48 @@
-"""Wiring of the vision pipeline: train -> evaluate -> report once per study x variant x seed,
-then one comparison over all of them, ending in the course findings (``vision_findings``).
+"""Wiring of the vision pipeline: one training node per study (every variant x seed of it,
+trained on both cores, each in its MLflow child run), then one comparison over all of them,
+ending in the course findings (``vision_findings``).
 
-Each copy of the template lives in the Kedro namespace ``<study>.<variant>.seed<n>``, so
-``kedro run --pipelines vision --namespaces <study>`` runs one study alone (without the
-comparison stage, which needs every study). Studies, variants and seeds are read from
-conf/base when the pipeline is created; the environments change sizes, not the lists.
+A study's node lives in the Kedro namespace ``<study>`` and writes each run's outputs under
+``<study>.<variant>.seed<n>``, so ``kedro run --pipelines vision --namespaces <study>`` runs
+one study alone (without the comparison stage, which needs every study). Studies, variants
+and seeds are read from conf/base when the pipeline is created; the environments change
+sizes, not the lists.
 """
 
 from kedro.pipeline import Pipeline
 
-from dl_lab.pipelines._kit import VariantRun, base_parameters, namespaced, node, param, studies
+from dl_lab.pipelines._kit import VariantRun, base_parameters, node, param, studies
 from dl_lab.pipelines.vision import nodes as n
 from dl_lab.pipelines.vision.params import check_findings, check_paired_tests
 
-SHARED = ("model_input", "augmentation_spec")
-VARIANT = param("variant")
 TRAINER = param("vision.trainer")
 REPORT = param("vision.report")
 FINDINGS = param("vision.findings")
 
 
-def variant_template(run: VariantRun) -> Pipeline:
-    """train -> evaluate -> report for one variant and seed, in its own MLflow child run."""
+def study_node(study: str, runs: list[VariantRun]) -> Pipeline:
+    """One node trains every variant x seed of ``study`` (on the worker pool, both cores)
+    and writes each run's outputs under the run's namespace ``<study>.<variant>.seed<n>``."""
+    outputs: dict[str, str] = {}
+    for run in runs:
+        outputs.update(n.run_outputs(run.namespace))
     return Pipeline(
         [
             node(
-                n.train_model,
+                n.train_study,
                 {
                     "data": "model_input",
                     "augmentation": "augmentation_spec",
-                    "variant": VARIANT,
+                    "variants": param(f"vision.studies.{study}"),
                     "trainer": TRAINER,
-                },
-                ["trained_model", "history", "fit_summary"],
-                study=run.study,
-                variant_name=run.variant,
-                seed=run.seed,
-            ),
-            node(
-                n.evaluate_model,
-                {
-                    "weights": "trained_model",
-                    "data": "model_input",
-                    "augmentation": "augmentation_spec",
-                    "variant": VARIANT,
-                    "fit_summary": "fit_summary",
                     "report": REPORT,
-                    "trainer": TRAINER,
                 },
-                ["eval_metrics", "confusion", "weight_histogram"],
-            ),
-            node(
-                n.report_variant,
-                {
-                    "history": "history",
-                    "confusion": "confusion",
-                    "fit_summary": "fit_summary",
-                    "eval_metrics": "eval_metrics",
-                },
-                ["learning_curves", "confusion_plot", "summary_row"],
-            ),
+                outputs,
+                name=f"train_{study}",
+                namespace=study,
+                study=study,
+                runs=[(run.variant, run.seed) for run in runs],
+            )
         ]
     )
 
@@ -134,22 +117,16 @@ def comparison_stage(runs: list[VariantRun]) -> Pipeline:
     )
 
 
-def variant_copies(runs: list[VariantRun]) -> Pipeline:
-    """The template once per run, in the run's namespace, on the shared data and blocks."""
-    copies = [
-        namespaced(
-            variant_template(run),
-            run.namespace,
-            inputs=SHARED,
-            parameters={VARIANT: run.parameter("vision"), TRAINER: TRAINER, REPORT: REPORT},
-        )
-        for run in runs
-    ]
-    return sum(copies, Pipeline([]))
+def study_nodes(runs: list[VariantRun]) -> Pipeline:
+    """A training node per study, in the order the studies are listed."""
+    by_study: dict[str, list[VariantRun]] = {}
+    for run in runs:
+        by_study.setdefault(run.study, []).append(run)
+    return sum((study_node(study, group) for study, group in by_study.items()), Pipeline([]))
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     runs = studies("vision")
     check_paired_tests(base_parameters("vision.report"), runs)  # fails before any training
     check_findings(base_parameters("vision.findings"), runs)
-    return variant_copies(runs) + comparison_stage(runs)
+    return study_nodes(runs) + comparison_stage(runs)
