@@ -15,6 +15,8 @@ from dl_lab.course.rules import (
     describe,
     direction,
     holds,
+    holds_on_seeds,
+    mean_std,
     still_improving,
     unsettled,
     within,
@@ -84,6 +86,37 @@ def test_holds_counts_cases():
     assert holds([True, True], "truth table").verdict == REPRODUCED
     assert holds([True, False], "truth table").verdict == PARTLY
     assert holds([False, False], "truth table").verdict == NOT_REPRODUCED
+
+
+def test_holds_on_seeds_decides_only_where_the_seeds_agree():
+    every = {"narrow underfits": [True, True, True], "wide overfits": [True, True, True]}
+    assert holds_on_seeds(every, "widths").verdict == REPRODUCED
+    assert "2 of 2 cases hold on every seed (3 seeds)" in holds_on_seeds(every, "widths").reason
+    none = {"narrow underfits": [False, False, False], "wide overfits": [False] * 3}
+    assert holds_on_seeds(none, "widths").verdict == NOT_REPRODUCED
+    one_fails = {**every, "wide overfits": [False, False, False]}
+    assert holds_on_seeds(one_fails, "widths").verdict == PARTLY
+    disagree = {**every, "wide overfits": [True, False, True]}
+    verdict = holds_on_seeds(disagree, "widths")
+    assert verdict.verdict == INCONCLUSIVE and "wide overfits (2 of 3)" in verdict.reason
+    both = {**one_fails, "moderate best": [True, False, False]}
+    assert holds_on_seeds(both, "widths").verdict == PARTLY  # a case fails on every seed
+
+
+def test_holds_on_one_seed_decides_nothing():
+    for passed in ([True], [False]):
+        verdict = holds_on_seeds({"case": passed}, "fit label")
+        assert verdict.verdict == INCONCLUSIVE and "one seed" in verdict.reason
+    with pytest.raises(ValueError, match="no cases"):
+        holds_on_seeds({}, "fit label")
+    with pytest.raises(ValueError, match="without seeds"):
+        holds_on_seeds({"case": []}, "fit label")
+
+
+def test_mean_std():
+    assert mean_std(0.98123) == "0.981"
+    assert mean_std([0.98, 0.99, 0.97]) == "0.98 +- 0.01 (3 seeds)"
+    assert mean_std([0.98, 0.99, 0.97], count=False) == "0.98 +- 0.01"
 
 
 def test_combine():

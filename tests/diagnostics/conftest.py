@@ -1,9 +1,18 @@
-"""The diagnostics tests share a small machine: one torch thread each."""
+"""The diagnostics tests share a small machine: one torch thread each, and the sweeps'
+jobs inline (``DL_LAB_WORKERS=1``: no worker processes to start) except where a test asks
+for the pool."""
 
 from __future__ import annotations
 
 import pytest
 import torch
+
+from dl_lab import parallel
+
+
+@pytest.fixture(autouse=True)
+def _inline(monkeypatch):
+    monkeypatch.setenv(parallel.WORKERS_ENV, "1")
 
 
 @pytest.fixture(autouse=True)

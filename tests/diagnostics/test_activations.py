@@ -67,10 +67,13 @@ def test_dead_relus_are_counted():
 
 def test_sweep_reports_each_activation(toy_splits):
     table, histories, layers = activation_sweep(
-        ["sigmoid", "relu", "selu"], toy_splits, depth=3, width=16,
-        cfg=LoopConfig(epochs=2, lr=0.01), target=0.9, seed=0, thresholds=FitThresholds(),
+        ["sigmoid", "relu", "selu"], {0: toy_splits, 1: toy_splits}, depth=3, width=16,
+        cfg=LoopConfig(epochs=2, lr=0.01), target=0.9, thresholds=FitThresholds(),
     )  # fmt: skip
-    assert list(table["activation"]) == ["sigmoid", "relu", "selu"]
-    assert table.set_index("activation").loc["selu", "init"] == "lecun"
-    assert set(layers["layer"]) == {1, 2, 3}
-    assert len(histories) == 3 * 2
+    assert list(table["activation"]) == ["sigmoid", "relu", "selu"] * 2
+    assert table["seed"].tolist() == [0, 0, 0, 1, 1, 1]
+    assert table.set_index("activation").loc["selu", "init"].tolist() == ["lecun"] * 2
+    assert set(layers["layer"]) == {1, 2, 3} and set(layers["seed"]) == {0, 1}
+    assert len(histories) == 2 * 3 * 2
+    first, second = (part["final_val_acc"].to_numpy() for _, part in table.groupby("seed"))
+    assert (first != second).any()  # another seed: another initialization

@@ -21,19 +21,24 @@ from dl_lab.training.loops import LoopConfig
 
 def test_capacity_sweep_rows(toy_splits):
     variants = {f"w{w}": mlp_factory(toy_splits, 1, w) for w in (2, 32)}
-    table, histories = capacity_sweep(
-        variants, toy_splits, LoopConfig(epochs=2), 0, FitThresholds()
-    )
-    table = table.set_index("variant")
-    assert table.loc["w2", "params"] == 64 * 2 + 2 + 2 * 4 + 4
-    assert table.loc["w32", "flops"] > table.loc["w2", "flops"]
+    table = capacity_sweep(
+        {"mlp_width": variants}, {0: toy_splits, 7: toy_splits}, LoopConfig(epochs=2),
+        FitThresholds(),
+    )  # fmt: skip
+    assert table[["seed", "sweep", "variant"]].values.tolist() == [
+        [0, "mlp_width", "w2"], [0, "mlp_width", "w32"],
+        [7, "mlp_width", "w2"], [7, "mlp_width", "w32"],
+    ]  # fmt: skip
+    table = table.set_index(["seed", "variant"])
+    assert table.loc[(0, "w2"), "params"] == 64 * 2 + 2 + 2 * 4 + 4
+    assert table.loc[(7, "w32"), "flops"] > table.loc[(7, "w2"), "flops"]
     assert set(table["fit_diagnosis"]) <= {
         "underfitting",
         "overfitting",
         "good_fit",
         "still_improving",
     }
-    assert len(histories) == 4
+    assert table.loc[(0, "w32"), "val_acc"] != table.loc[(7, "w32"), "val_acc"]
 
 
 def test_depth_bias_variance_identity(toy_splits):
@@ -55,10 +60,14 @@ def test_classical_vs_deep_table():
     data = synthetic_bundle(sizes=(256, 16, 128), classes=4, shape=(1, 28, 28))
     table = compare_classical_deep(
         data, [40, None], ["logistic_regression", "knn"], ["pixels", "hog"],
-        {"mlp": ("mlp", {"depth": 1, "width": 8})}, LoopConfig(epochs=1), min_updates=2, seed=0,
+        {"mlp": ("mlp", {"depth": 1, "width": 8})}, LoopConfig(epochs=1), min_updates=2,
+        seeds=[0, 1],
     )  # fmt: skip
-    assert len(table) == 2 * (2 * 2 + 1)
-    assert set(table["train_size"]) == {40, 256}
+    assert len(table) == 2 * 2 * (2 * 2 + 1)  # seeds x sizes x (classical x features + deep)
+    assert set(table["train_size"]) == {40, 256} and set(table["seed"]) == {0, 1}
+    small = table[(table["train_size"] == 40) & (table["model"] == "knn")]
+    assert small.groupby("seed")["test_acc"].nunique().eq(2).all()  # pixels, hog
+    table = table[table["seed"] == 0]
     assert table["test_acc"].between(0, 1).all() and (table["n_parameters"] > 0).all()
     assert set(table["family"]) == {"classical", "deep"}
     summary = winners(table).set_index("train_size")
@@ -66,5 +75,7 @@ def test_classical_vs_deep_table():
     top = table[table["train_size"] == 40]["test_acc"].max()
     assert max(summary.loc[40, "best_classical_acc"], summary.loc[40, "best_deep_acc"]) == top
     with pytest.raises(KeyError, match="available"):
-        compare_classical_deep(data, [40], ["xgboost"], ["pixels"], {}, LoopConfig(), 1, 0)
+        compare_classical_deep(data, [40], ["xgboost"], ["pixels"], {}, LoopConfig(), 1, [0])
+    with pytest.raises(ValueError, match="available: hog, pixels"):
+        compare_classical_deep(data, [40], ["knn"], ["sift"], {}, LoopConfig(), 1, [0])
     assert "random_forest" in CLASSIFIERS

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from dl_lab.diagnostics.cnn import first_layer_views, pooling_invariance, relu_sparsity, shift
+from dl_lab.diagnostics.cnn import (
+    first_layer_views,
+    normalization_stability,
+    pooling_invariance,
+    relu_sparsity,
+    shift,
+)
 from dl_lab.evaluation.fit import FitThresholds
 from dl_lab.models import NETWORKS
 from dl_lab.models.probes import NORMS, SmallCNN
@@ -49,13 +55,35 @@ def test_pooling_variants_and_views(toy_splits):
         "max": {"downsample": "max", "channels": [4]},
         "none": {"downsample": "none", "channels": [4]},
     }
-    table, curves, models = pooling_invariance(
-        variants, toy_splits, LoopConfig(epochs=1), [0, 1], seed=0, thresholds=FitThresholds()
-    )
+    table, curves, sparsity, views = pooling_invariance(
+        variants, {0: toy_splits, 1: toy_splits}, LoopConfig(epochs=1), [0, 1],
+        thresholds=FitThresholds(), shown=toy_splits.x_eval[:2],
+    )  # fmt: skip
     assert set(curves["variant"]) == {"max", "none"} and set(curves["shift_px"]) == {0, 1}
-    assert curves["accuracy"].between(0, 1).all()
-    views = first_layer_views(models["max"], toy_splits.x_eval[:2])
+    assert curves["accuracy"].between(0, 1).all() and set(curves["seed"]) == {0, 1}
+    assert table[["seed", "variant"]].values.tolist() == [[0, "max"], [0, "none"], [1, "max"],
+                                                           [1, "none"]]  # fmt: skip
     assert views["filters"].shape == (4, 3, 3)
     assert (views["post_relu"] >= 0).all() and (views["pre_relu"] < 0).any()
-    sparsity = relu_sparsity(models["max"], toy_splits.x_eval)
-    assert sparsity["zero_fraction"].between(0, 1).all() and sparsity["height"].tolist() == [8]
+    # the first variant's maps, on every seed
+    assert sparsity["seed"].tolist() == [0, 1] and sparsity["height"].tolist() == [8, 8]
+    assert sparsity["zero_fraction"].between(0, 1).all()
+
+
+def test_relu_sparsity_and_views_of_a_trained_cnn(toy_splits):
+    net = NETWORKS.build("small_cnn", image_size=8, channels=(4,), downsample="max")
+    sparsity = relu_sparsity(net, toy_splits.x_eval)
+    assert sparsity[["block", "channels", "height"]].values.tolist() == [[1, 4, 8]]
+    assert first_layer_views(net, toy_splits.x_eval[:3])["pre_relu"].shape == (3, 4, 8, 8)
+
+
+def test_normalization_runs_every_norm_rate_and_seed(toy_splits):
+    table, histories = normalization_stability(
+        ["none", "batch"], [0.05, 0.5], {0: toy_splits, 3: toy_splits},
+        LoopConfig(epochs=1, optimizer="sgd"), FitThresholds(), channels=(4,),
+    )  # fmt: skip
+    assert len(table) == 2 * 2 * 2 and set(table["seed"]) == {0, 3}
+    assert set(zip(table["norm"], table["lr"], strict=True)) == {
+        ("none", 0.05), ("none", 0.5), ("batch", 0.05), ("batch", 0.5)
+    }  # fmt: skip
+    assert len(histories) == 8 and set(histories["seed"]) == {0, 3}

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from dl_lab.diagnostics.gradient_flow import FlowCase, FlowSettings, gradient_flow
+from dl_lab.diagnostics.gradient_flow import (
+    FlowCase,
+    FlowSettings,
+    cure_questions,
+    gradient_flow,
+)
 
 SETTINGS = FlowSettings(depth=10, width=16, steps=8, batch_size=32, lr=0.1, record_every=2)
 
@@ -18,7 +23,7 @@ def flow(toy_splits):
         FlowCase("large", "relu", "large"),
         FlowCase("large_clipped", "relu", "large", clip_norm=1.0),
     ]
-    norms, summary, losses = gradient_flow(cases, toy_splits, SETTINGS, seed=0)
+    norms, summary, losses = gradient_flow(cases, {0: toy_splits}, SETTINGS)
     return norms, summary.set_index("case"), losses
 
 
@@ -53,4 +58,17 @@ def test_bad_cases_are_named(toy_splits):
     with pytest.raises(ValueError, match="unknown activation 'swish'"):
         FlowCase("x", "swish")
     with pytest.raises(ValueError, match="unique"):
-        gradient_flow([FlowCase("a"), FlowCase("a")], toy_splits, SETTINGS, seed=0)
+        gradient_flow([FlowCase("a"), FlowCase("a")], {0: toy_splits}, SETTINGS)
+
+
+def test_every_case_runs_on_every_seed_and_the_questions_per_seed(toy_splits):
+    cases = [FlowCase("sigmoid"), FlowCase("relu_he", "relu", "he")]
+    short = FlowSettings(depth=4, width=8, steps=3, batch_size=16, record_every=1)
+    norms, summary, losses = gradient_flow(cases, {0: toy_splits, 1: toy_splits}, short)
+    assert summary[["seed", "case"]].values.tolist() == [[0, "sigmoid"], [0, "relu_he"],
+                                                         [1, "sigmoid"], [1, "relu_he"]]  # fmt: skip
+    assert set(norms["seed"]) == set(losses["seed"]) == {0, 1}
+    questions = cure_questions(summary, "sigmoid", ["relu_he"])
+    assert questions["seed"].tolist() == [0, 0, 1, 1]
+    with pytest.raises(ValueError, match="not a gradient-flow case"):
+        cure_questions(summary, "sigmoid", ["tanh"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import pytest
 import torch
@@ -76,8 +77,9 @@ def test_schedules():
 
 
 def test_batch_size_updates_and_clock(toy_splits):
-    make = lambda: nn.Sequential(nn.Flatten(), nn.Linear(64, 4))  # noqa: E731
-    trace, table = batch_size_runs(make, toy_splits, [1, 32, None], lr=0.05, epochs=2, seed=0)
+    make = partial(nn.Sequential, nn.Flatten(), nn.Linear(64, 4))
+    trace, table = batch_size_runs(make, {0: toy_splits}, [1, 32, None], lr=0.05, epochs=2)
+    assert set(trace["seed"]) == set(table["seed"]) == {0}
     table = table.set_index("batch")
     assert table.loc["1", "updates"] == 2 * 256
     assert table.loc["32", "updates"] == 2 * 8
@@ -85,4 +87,4 @@ def test_batch_size_updates_and_clock(toy_splits):
     for _, part in trace.groupby("batch"):
         assert part["wall_s"].is_monotonic_increasing and part["updates"].is_monotonic_increasing
     with pytest.raises(ValueError, match="batch size"):
-        batch_size_runs(make, toy_splits, [0], lr=0.05, epochs=1)
+        batch_size_runs(make, {0: toy_splits}, [0], lr=0.05, epochs=1)

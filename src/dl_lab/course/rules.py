@@ -18,7 +18,7 @@ is not settled either: ``unsettled(reason)`` says so, and ``still_improving`` te
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -62,6 +62,17 @@ def describe(measured: Measured, digits: int = 3) -> str:
         return f"{mean:.{digits}g}"
     low, high = mean_interval(values)
     return f"{mean:.{digits}g} [{low:.{digits}g}, {high:.{digits}g}] over {len(values)} seeds"
+
+
+def mean_std(measured: Measured, digits: int = 3, count: bool = True) -> str:
+    """``0.981`` or ``0.981 +- 0.004 (5 seeds)``: the mean and the sample standard deviation
+    (``count=False``: without the number of seeds)."""
+    values = _values(measured)
+    mean = float(values.mean())
+    if len(values) == 1:
+        return f"{mean:.{digits}g}"
+    text = f"{mean:.{digits}g} +- {float(values.std(ddof=1)):.2g}"
+    return f"{text} ({len(values)} seeds)" if count else text
 
 
 def _single(values: np.ndarray, exact: bool) -> bool:
@@ -185,6 +196,43 @@ def holds(passed: Sequence[bool], what: str) -> Verdict:
     if count == len(checks):
         return Verdict(REPRODUCED, text)
     return Verdict(PARTLY if count else NOT_REPRODUCED, text)
+
+
+def holds_on_seeds(cases: Mapping[str, Sequence[bool]], what: str) -> Verdict:
+    """A claim checked case by case on each seed of a random experiment (a trained network's
+    fit label, a sweep's best rate): each case holds on every seed, on none, or on some.
+
+    Every case on every seed: reproduced. Some cases on every seed, the others on none:
+    partly (no case holds on any seed: not reproduced). A case that holds on some seeds but
+    not on others is not settled by the seeds: inconclusive, unless another case fails on
+    every seed (then partly). A single seed decides nothing (``ONE_SEED``).
+    """
+    if not cases:
+        raise ValueError(f"{what}: no cases to check")
+    outcomes = {name: [bool(p) for p in passed] for name, passed in cases.items()}
+    counts = {len(passed) for passed in outcomes.values()}
+    if 0 in counts:
+        raise ValueError(f"{what}: a case without seeds ({', '.join(outcomes)})")
+    seeds = max(counts)
+    held = [name for name, passed in outcomes.items() if all(passed)]
+    failed = [name for name, passed in outcomes.items() if not any(passed)]
+    split = [name for name in outcomes if name not in held and name not in failed]
+    text = f"{what}: {len(held)} of {len(outcomes)} cases hold on every seed ({seeds} seeds)"
+    if failed:
+        text += f"; on none: {', '.join(failed)}"
+    if split:
+        text += "; on some: " + ", ".join(
+            f"{name} ({sum(outcomes[name])} of {len(outcomes[name])})" for name in split
+        )
+    if seeds == 1:
+        return unsettled(f"{text}: {ONE_SEED}")
+    if not failed and not split:
+        return Verdict(REPRODUCED, text)
+    if not held and not split:
+        return Verdict(NOT_REPRODUCED, text)
+    if not failed:
+        return Verdict(INCONCLUSIVE, f"{text}: the seeds disagree")
+    return Verdict(PARTLY, text)
 
 
 def combine(verdicts: Sequence[Verdict]) -> Verdict:

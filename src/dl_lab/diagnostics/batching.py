@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from dl_lab.diagnostics.jobs import SEED, run_points, with_seed
 from dl_lab.training.loops import Splits, evaluate
 
 
@@ -63,33 +64,47 @@ def _one_size(
     return rows, summary
 
 
+def batch_point(
+    make_model: Callable[[], nn.Module], splits: Splits, size: int | None, lr: float, epochs: int,
+    evals_per_epoch: int, probe_size: int, seed: int,
+) -> tuple[pd.DataFrame, dict]:  # fmt: skip
+    """One job: a fresh model trained with batch ``size`` (None: full batch) on one seed."""
+    n = len(splits.y_train)
+    probe = torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:probe_size]
+    batch = n if size is None else size
+    label = "full" if size is None else str(size)
+    torch.manual_seed(seed)
+    rows, summary = _one_size(make_model(), splits, batch, lr, epochs, evals_per_epoch, probe, seed)
+    trace = pd.DataFrame(rows).assign(batch=label, batch_size=batch)
+    return trace, {"batch": label, "batch_size": batch, **summary}
+
+
 def batch_size_runs(
     make_model: Callable[[], nn.Module],
-    splits: Splits,
+    splits: dict[int, Splits],
     batch_sizes: list[int | None],
     lr: float,
     epochs: int,
     evals_per_epoch: int = 20,
     probe_size: int = 512,
-    seed: int = 0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Train one fresh model per batch size (``None``: the full training set).
+    """Train one fresh model per batch size (``None``: the full training set) on each seed
+    of ``splits`` (one job each; ``make_model`` picklable).
 
-    Returns the loss trace (``batch``, ``updates``, ``wall_s``, ``train_loss``) and a
-    per-size summary (updates, time, final losses, validation accuracy).
+    Returns the loss trace (``seed``, ``batch``, ``updates``, ``wall_s``, ``train_loss``) and
+    a per-(seed, size) summary (updates, time, final losses, validation accuracy).
     """
-    n = len(splits.y_train)
-    probe = torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:probe_size]
-    traces, summaries = [], []
-    for size in batch_sizes:
-        batch = n if size is None else size
-        if not 1 <= batch <= n:
-            raise ValueError(f"batch size must be in [1, {n}] or None (full batch), got {size}")
-        label = "full" if size is None else str(size)
-        torch.manual_seed(seed)
-        rows, summary = _one_size(
-            make_model(), splits, batch, lr, epochs, evals_per_epoch, probe, seed
-        )
-        traces.append(pd.DataFrame(rows).assign(batch=label, batch_size=batch))
-        summaries.append({"batch": label, "batch_size": batch, **summary})
+    for part in splits.values():
+        n = len(part.y_train)
+        bad = [s for s in batch_sizes if s is not None and not 1 <= s <= n]
+        if bad:
+            raise ValueError(f"batch size must be in [1, {n}] or None (full batch), got {bad[0]}")
+    points = [(seed, size) for seed in splits for size in batch_sizes]
+    jobs = [{"make_model": make_model, "splits": splits[seed], "size": size, "lr": lr,
+             "epochs": epochs, "evals_per_epoch": evals_per_epoch, "probe_size": probe_size,
+             "seed": seed} for seed, size in points]  # fmt: skip
+    results = run_points(batch_point, jobs)
+    seeds = [seed for seed, _ in points]
+    traces = [with_seed(trace, seed) for seed, (trace, _) in zip(seeds, results, strict=True)]
+    summaries = [{SEED: seed, **row} for seed, (_, row) in zip(seeds, results, strict=True)]
     return pd.concat(traces, ignore_index=True), pd.DataFrame(summaries)

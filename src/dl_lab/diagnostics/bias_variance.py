@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 from numpy.polynomial import Polynomial
 
+from dl_lab.diagnostics.jobs import SEED, run_points, with_seed
+
 Sampling = Literal["bootstrap", "fresh"]
 Fitter = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]  # (x, y, x_grid) -> pred
 
@@ -177,14 +179,36 @@ def _ensemble_predictions(
         return forward(g)[..., 0].numpy()  # (K, grid)
 
 
+def mlp_width_point(
+    problem: RegressionProblem, width: int, k: int, sampling: Sampling, seed: int,
+    steps: int = 2000, lr: float = 0.01,
+) -> dict[str, float]:  # fmt: skip
+    """One job: the decomposition of a one-hidden-layer MLP of ``width`` on one seed's sets."""
+    sets = training_sets(problem, k, sampling, seed)
+    predictions = _ensemble_predictions(sets, problem.grid(), width, steps, lr, seed)
+    return {"complexity": width, **decompose(predictions, problem, seed + 1)}
+
+
 def mlp_width_sweep(
     problem: RegressionProblem, widths: list[int], k: int, sampling: Sampling, seed: int,
     steps: int = 2000, lr: float = 0.01,
 ) -> pd.DataFrame:  # fmt: skip
-    """The decomposition across the hidden width of a one-hidden-layer MLP."""
-    sets = training_sets(problem, k, sampling, seed)
-    rows = []
-    for width in widths:
-        predictions = _ensemble_predictions(sets, problem.grid(), width, steps, lr, seed)
-        rows.append({"complexity": width, **decompose(predictions, problem, seed + 1)})
-    return pd.DataFrame(rows)
+    """The decomposition across the hidden width of a one-hidden-layer MLP (here)."""
+    return pd.DataFrame([mlp_width_point(problem, w, k, sampling, seed, steps, lr) for w in widths])
+
+
+def decompose_over_seeds(
+    problem: RegressionProblem, degrees: list[int], widths: list[int], k: int, mlp_k: int,
+    sampling: Sampling, seeds: list[int], steps: int = 2000, lr: float = 0.01,
+) -> pd.DataFrame:  # fmt: skip
+    """Polynomial degrees (here: cheap) and MLP widths (one job per seed and width) on each
+    seed's training sets: one row per (seed, family, complexity)."""
+    points = [(seed, width) for seed in seeds for width in widths]
+    jobs = [{"problem": problem, "width": width, "k": mlp_k, "sampling": sampling, "seed": seed,
+             "steps": steps, "lr": lr} for seed, width in points]  # fmt: skip
+    mlp = pd.DataFrame(run_points(mlp_width_point, jobs)).assign(family="mlp_width")
+    mlp.insert(0, SEED, [seed for seed, _ in points])
+    fitters = {d: polynomial_fitter(d) for d in degrees}
+    poly = [with_seed(sweep(problem, fitters, k, sampling, seed), seed).assign(
+        family="polynomial_degree") for seed in seeds]  # fmt: skip
+    return pd.concat([*poly, mlp], ignore_index=True)

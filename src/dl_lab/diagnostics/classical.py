@@ -30,6 +30,7 @@ from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 
 from dl_lab.data.bundle import ModelInput
+from dl_lab.diagnostics.jobs import SEED, run_calls
 from dl_lab.models import build_model, count_parameters
 from dl_lab.registry import Registry
 from dl_lab.training.loops import LoopConfig, Splits, evaluate, prepare_splits, train_classifier
@@ -110,19 +111,36 @@ def epochs_for(size: int, batch_size: int, epochs: int, min_updates: int) -> int
     return max(epochs, math.ceil(min_updates / per_epoch))
 
 
-def _feature_sets(pixels: Splits, names: list[str]) -> dict[str, dict[str, np.ndarray]]:
+def _features(pixels: Splits, name: str) -> dict[str, np.ndarray]:
     from dl_lab.diagnostics.hog import hog_features
 
     raw = {"train": pixels.x_train.numpy(), "test": pixels.x_eval.numpy()}
-    sets: dict[str, dict[str, np.ndarray]] = {}
-    for name in names:
-        if name == "pixels":
-            sets[name] = {k: v.reshape(len(v), -1) for k, v in raw.items()}
-        elif name == "hog":
-            sets[name] = {k: hog_features(v) for k, v in raw.items()}
-        else:
-            raise ValueError(f"unknown feature set {name!r}; available: hog, pixels")
-    return sets
+    if name == "pixels":
+        return {k: v.reshape(len(v), -1) for k, v in raw.items()}
+    if name == "hog":
+        return {k: hog_features(v) for k, v in raw.items()}
+    raise ValueError(f"unknown feature set {name!r}; available: hog, pixels")
+
+
+def classical_point(
+    pixels: Splits, feature: str, classical: list[str], seed: int
+) -> list[dict[str, Any]]:
+    """One job: every classical model on one feature set of one seed's training subset."""
+    columns = _features(pixels, feature)
+    labels = {"train": pixels.y_train.numpy(), "test": pixels.y_eval.numpy()}
+    return [{"model": name, "features": feature, "family": "classical",
+             **fit_classical(name, columns, labels, seed)} for name in classical]  # fmt: skip
+
+
+def deep_point(
+    name: str, architecture: str, options: dict[str, Any], scaled: Splits, cfg: LoopConfig,
+    min_updates: int, seed: int,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """One job: one deep model on one seed's (standardized) training subset."""
+    epochs = epochs_for(len(scaled.y_train), cfg.batch_size, cfg.epochs, min_updates)
+    deep_cfg = LoopConfig(**{**cfg.__dict__, "epochs": epochs})
+    row = fit_deep(architecture, scaled, deep_cfg, seed, options)
+    return [{"model": name, "features": "learned", "family": "deep", "epochs": epochs, **row}]
 
 
 def compare_classical_deep(
@@ -133,36 +151,40 @@ def compare_classical_deep(
     deep: dict[str, tuple[str, dict[str, Any]]],
     cfg: LoopConfig,
     min_updates: int,
-    seed: int,
+    seeds: list[int],
 ) -> pd.DataFrame:
-    """One row per (training size, model, features): accuracy, times, size.
+    """One row per (seed, training size, model, features): accuracy, times, size.
 
-    Each size is a stratified subset of ``data``'s training split, scored on its test
-    split (nothing is tuned on it). The classical models see the images in [0, 1], the
-    deep ones the standardized images. ``sizes`` may hold None for the whole training
-    split; ``deep`` maps a display name to (registered architecture, options).
+    Each size is a stratified subset of ``data``'s training split, drawn by the seed and
+    scored on its test split (nothing is tuned on it). The classical models see the images
+    in [0, 1], the deep ones the standardized images. ``sizes`` may hold None for the whole
+    training split; ``deep`` maps a display name to (registered architecture, options). One
+    job per (seed, size, feature set) for the classical models, per (seed, size, model) for
+    the deep ones.
     """
     for name in classical:
         CLASSIFIERS.check(name)
-    rows = []
-    for requested in sizes:
-        part = prepare_splits(data, requested, seed, eval_split="test", standardize=False)
-        size = len(part.y_train)
-        labels = {"train": part.y_train.numpy(), "test": part.y_eval.numpy()}
-        for feature, columns in _feature_sets(part, features).items():
-            for name in classical:
-                row = fit_classical(name, columns, labels, seed)
-                rows.append({"train_size": size, "model": name, "features": feature, **row})
-        epochs = epochs_for(size, cfg.batch_size, cfg.epochs, min_updates)
-        deep_cfg = LoopConfig(**{**cfg.__dict__, "epochs": epochs})
-        scaled = prepare_splits(data, requested, seed, eval_split="test")
-        for name, (architecture, options) in deep.items():
-            row = fit_deep(architecture, scaled, deep_cfg, seed, options)
-            rows.append({"train_size": size, "model": name, "features": "learned",
-                         "family": "deep", "epochs": epochs, **row})  # fmt: skip
-    table = pd.DataFrame(rows)
-    table["family"] = table["family"].fillna("classical") if "family" in table else "classical"
-    return table
+    for name in features:
+        if name not in ("pixels", "hog"):
+            raise ValueError(f"unknown feature set {name!r}; available: hog, pixels")
+    points, calls = [], []
+    for seed in seeds:
+        for requested in sizes:
+            pixels = prepare_splits(data, requested, seed, eval_split="test", standardize=False)
+            scaled = prepare_splits(data, requested, seed, eval_split="test")
+            for feature in features:
+                points.append((seed, len(pixels.y_train)))
+                calls.append((classical_point, {"pixels": pixels, "feature": feature,
+                                                "classical": classical, "seed": seed}))  # fmt: skip
+            for name, (architecture, options) in deep.items():
+                points.append((seed, len(scaled.y_train)))
+                calls.append((deep_point, {"name": name, "architecture": architecture,
+                                           "options": options, "scaled": scaled, "cfg": cfg,
+                                           "min_updates": min_updates, "seed": seed}))  # fmt: skip
+    results = run_calls(calls)
+    rows = [{SEED: seed, "train_size": size, **row}
+            for (seed, size), part in zip(points, results, strict=True) for row in part]  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def winners(table: pd.DataFrame) -> pd.DataFrame:

@@ -1,15 +1,16 @@
 """Model complexity vs fit (course 1.9, 1.20, 1.24): depth/width sweeps and 0-1 bias-variance.
 
-``capacity_sweep`` trains one network per named variant with the same loop and reports
-its size (parameters, FLOPs per sample), cost (training time) and fit (train and val
-accuracy after training, and the fit diagnosis of its curves). ``depth_bias_variance``
+``capacity_sweep`` trains one network per named variant and seed with the same loop and
+reports its size (parameters, FLOPs per sample), cost (training time) and fit (train and
+val accuracy after training, and the fit diagnosis of its curves). ``depth_bias_variance``
 trains ``K`` networks per depth on bootstrap resamples of the training set and applies
 Domingos' 0-1 decomposition to their predictions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -18,21 +19,26 @@ import torch
 from torch import nn
 
 from dl_lab.diagnostics.bias_variance import zero_one_decomposition
+from dl_lab.diagnostics.jobs import SEED, run_points
 from dl_lab.evaluation.fit import FitThresholds, diagnose_fit
 from dl_lab.models import build_model, count_parameters, flops_per_sample
 from dl_lab.models.probes import DeepMLP, SmallCNN
 from dl_lab.training.loops import LoopConfig, Splits, evaluate, train_classifier
 
 ModelFactory = Callable[[], nn.Module]
+"""A builder of a fresh network; the factories below are picklable (a job can carry one)."""
+
+
+def _registered_mlp(channels: int, num_classes: int, image_size: tuple[int, int], depth: int,
+                    width: int) -> nn.Module:  # fmt: skip
+    return build_model("mlp", in_channels=channels, num_classes=num_classes,
+                       image_size=image_size, depth=depth, width=width)  # fmt: skip
 
 
 def mlp_factory(splits: Splits, depth: int, width: int) -> ModelFactory:
     """The project's registered ``mlp`` (ReLU hidden layers) for these splits."""
     channels, height, width_px = splits.x_train.shape[1:]
-    return lambda: build_model(
-        "mlp", in_channels=channels, num_classes=splits.num_classes,
-        image_size=(height, width_px), depth=depth, width=width,
-    )  # fmt: skip
+    return partial(_registered_mlp, channels, splits.num_classes, (height, width_px), depth, width)
 
 
 def deep_mlp_factory(
@@ -40,13 +46,13 @@ def deep_mlp_factory(
 ) -> ModelFactory:
     """A ``DeepMLP`` (``depth`` hidden layers of ``activation``) for these splits."""
     features = int(np.prod(splits.x_train.shape[1:]))
-    return lambda: DeepMLP(features, splits.num_classes, depth, width, activation)
+    return partial(DeepMLP, features, splits.num_classes, depth, width, activation)
 
 
 def cnn_factory(splits: Splits, channels: tuple[int, ...], **options: Any) -> ModelFactory:
     """A ``SmallCNN`` with the given per-block channels for these splits."""
     in_channels, size = splits.x_train.shape[1], splits.x_train.shape[-1]
-    return lambda: SmallCNN(in_channels, splits.num_classes, size, tuple(channels), **options)
+    return partial(SmallCNN, in_channels, splits.num_classes, size, tuple(channels), **options)
 
 
 def train_variant(
@@ -73,17 +79,31 @@ def train_variant(
     return row, result.history.assign(variant=name), model
 
 
-def capacity_sweep(
-    variants: dict[str, ModelFactory], splits: Splits, cfg: LoopConfig, seed: int,
+def variant_row(
+    name: str, factory: ModelFactory, splits: Splits, cfg: LoopConfig, seed: int,
     thresholds: FitThresholds,
-) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
-    """One summary row and one history per variant."""
-    rows, histories = [], []
-    for name, factory in variants.items():
-        row, history, _ = train_variant(name, factory, splits, cfg, seed, thresholds)
-        rows.append(row)
-        histories.append(history)
-    return pd.DataFrame(rows), pd.concat(histories, ignore_index=True)
+) -> dict[str, Any]:  # fmt: skip
+    """One job of a sweep: the summary row of one trained variant."""
+    return train_variant(name, factory, splits, cfg, seed, thresholds)[0]
+
+
+def capacity_sweep(
+    sweeps: Mapping[str, Mapping[str, ModelFactory]], splits: Mapping[int, Splits],
+    cfg: LoopConfig, thresholds: FitThresholds,
+) -> pd.DataFrame:  # fmt: skip
+    """One row per seed, sweep and variant: ``splits`` maps each seed to its training subset;
+    every (seed, variant) trains as one job on the worker pool."""
+    points = [(seed, sweep, name, factory) for seed in splits
+              for sweep, variants in sweeps.items() for name, factory in variants.items()]  # fmt: skip
+    jobs = [{"name": name, "factory": factory, "splits": splits[seed], "cfg": cfg, "seed": seed,
+             "thresholds": thresholds} for seed, _, name, factory in points]  # fmt: skip
+    rows = run_points(variant_row, jobs)
+    return pd.DataFrame(
+        [
+            {SEED: seed, "sweep": sweep, **row}
+            for (seed, sweep, *_), row in zip(points, rows, strict=True)
+        ]
+    )
 
 
 def _bootstrap(splits: Splits, rng: np.random.Generator) -> Splits:
@@ -97,21 +117,28 @@ def _predict(model: nn.Module, x: torch.Tensor) -> np.ndarray:
     return torch.cat([model(chunk).argmax(1) for chunk in x.split(1024)]).numpy()
 
 
+def zero_one_point(
+    factory: ModelFactory, splits: Splits, k: int, cfg: LoopConfig, seed: int
+) -> dict[str, float]:
+    """One job: Domingos' decomposition of one model over ``k`` bootstrap fits."""
+    rng = np.random.default_rng(seed)
+    predictions = []
+    for b in range(k):
+        torch.manual_seed(seed + b)
+        model = factory()
+        train_classifier(model, _bootstrap(splits, rng), cfg, seed + b)
+        predictions.append(_predict(model, splits.x_eval))
+    return {"k": k, **zero_one_decomposition(np.stack(predictions), splits.y_eval.numpy())}
+
+
 def depth_bias_variance(
     factories: dict[str, ModelFactory], splits: Splits, k: int, cfg: LoopConfig, seed: int
 ) -> pd.DataFrame:
-    """0-1 loss, bias and variance (Domingos) per named model, over ``k`` bootstrap fits."""
+    """0-1 loss, bias and variance (Domingos) per named model, over ``k`` bootstrap fits
+    (one job per model)."""
     if k < 2:
         raise ValueError(f"need at least 2 bootstrap models per depth, got k={k}")
-    rows = []
-    for name, factory in factories.items():
-        rng = np.random.default_rng(seed)
-        predictions = []
-        for b in range(k):
-            torch.manual_seed(seed + b)
-            model = factory()
-            train_classifier(model, _bootstrap(splits, rng), cfg, seed + b)
-            predictions.append(_predict(model, splits.x_eval))
-        stats = zero_one_decomposition(np.stack(predictions), splits.y_eval.numpy())
-        rows.append({"model": name, "k": k, **stats})
-    return pd.DataFrame(rows)
+    jobs = [{"factory": f, "splits": splits, "k": k, "cfg": cfg, "seed": seed}
+            for f in factories.values()]  # fmt: skip
+    rows = run_points(zero_one_point, jobs)
+    return pd.DataFrame([{"model": name, **row} for name, row in zip(factories, rows, strict=True)])

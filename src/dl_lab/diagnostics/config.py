@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from dl_lab.config import Registered, RegisteredList, StrictModel
 from dl_lab.diagnostics.bias_variance import RegressionProblem
@@ -27,6 +27,26 @@ from dl_lab.training.optimizers import OPTIMIZERS
 from dl_lab.training.schedules import SCHEDULES
 
 TrainSize = int | None  # None: the whole training split
+
+
+class Seeds(StrictModel):
+    """The seeds every experiment a verdict reads runs on (``diagnostics.replicates``):
+    distinct integers; each (seed, sweep point) trains as one job."""
+
+    seeds: list[int] = Field(min_length=1)
+
+    @field_validator("seeds")
+    @classmethod
+    def _distinct(cls, seeds: list[int]) -> list[int]:
+        if len(set(seeds)) != len(seeds):
+            raise ValueError(f"seeds must be distinct, got {seeds}")
+        return seeds
+
+    def __iter__(self):
+        return iter(self.seeds)
+
+    def __len__(self) -> int:
+        return len(self.seeds)
 
 
 class FitParams(StrictModel):

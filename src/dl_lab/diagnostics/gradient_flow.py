@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from dl_lab.diagnostics.activations import ACTIVATIONS
+from dl_lab.diagnostics.jobs import SEED, run_points, with_seed
 from dl_lab.models.probes import INITS, DeepMLP, initialize
 from dl_lab.training.loops import Splits, evaluate
 
@@ -129,27 +130,42 @@ def _summary(case: FlowCase, norms: pd.DataFrame, losses: list[float], val_acc: 
     }  # fmt: skip
 
 
+def flow_point(
+    case: FlowCase, splits: Splits, settings: FlowSettings, seed: int
+) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
+    """One job: one case trained on one seed; its gradient norms, summary and losses."""
+    model, frame, losses = _train_case(case, splits, settings, seed)
+    with torch.no_grad():
+        _, val_acc = evaluate(model, splits.x_eval, splits.y_eval)
+    curve = pd.DataFrame({"case": case.name, "step": range(len(losses)), "loss": losses})
+    return frame, _summary(case, frame, losses, val_acc), curve
+
+
 def gradient_flow(
-    cases: list[FlowCase], splits: Splits, settings: FlowSettings, seed: int
+    cases: list[FlowCase], splits: dict[int, Splits], settings: FlowSettings
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Train every case; return per-(case, step, layer) gradient norms, a per-case summary
-    and per-step training losses."""
+    """Train every case on every seed of ``splits`` (one job each); return per-(seed, case,
+    step, layer) gradient norms, a per-(seed, case) summary and per-step training losses."""
     if len({c.name for c in cases}) != len(cases):
         raise ValueError(f"gradient-flow case names must be unique, got {[c.name for c in cases]}")
-    norms, summaries, curves = [], [], []
-    for case in cases:
-        model, frame, losses = _train_case(case, splits, settings, seed)
-        with torch.no_grad():
-            _, val_acc = evaluate(model, splits.x_eval, splits.y_eval)
-        norms.append(frame)
-        summaries.append(_summary(case, frame, losses, val_acc))
-        curves.append(pd.DataFrame({"case": case.name, "step": range(len(losses)), "loss": losses}))
-    return pd.concat(norms, ignore_index=True), pd.DataFrame(summaries), pd.concat(curves)
+    points = [(seed, case) for seed in splits for case in cases]
+    jobs = [{"case": case, "splits": splits[seed], "settings": settings, "seed": seed}
+            for seed, case in points]  # fmt: skip
+    results = run_points(flow_point, jobs)
+    seeds = [seed for seed, _ in points]
+    norms = [with_seed(frame, seed) for seed, (frame, _, _) in zip(seeds, results, strict=True)]
+    summaries = [{SEED: seed, **row} for seed, (_, row, _) in zip(seeds, results, strict=True)]
+    curves = [with_seed(curve, seed) for seed, (_, _, curve) in zip(seeds, results, strict=True)]
+    return (pd.concat(norms, ignore_index=True), pd.DataFrame(summaries),
+            pd.concat(curves, ignore_index=True))  # fmt: skip
 
 
 def cure_questions(summary: pd.DataFrame, baseline: str, cures: list[str]) -> pd.DataFrame:
     """Does ``baseline`` vanish, and does each of ``cures`` cure it? Answered from the
-    ``gradient_flow`` summary, one question a row."""
+    ``gradient_flow`` summary, one question a row (per seed where it has a ``seed`` column)."""
+    if SEED in summary:
+        return pd.concat([with_seed(cure_questions(part.drop(columns=SEED), baseline, cures), seed)
+                          for seed, part in summary.groupby(SEED, sort=False)], ignore_index=True)  # fmt: skip
     by_case = summary.set_index("case")
     ratio = by_case.loc[baseline, "first_last_ratio_init"]
     rows = [

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from dl_lab.diagnostics.activations import first_epoch_reaching
+from dl_lab.diagnostics.complexity import deep_mlp_factory
+from dl_lab.diagnostics.jobs import SEED, run_points, with_seed
+from dl_lab.evaluation.fit import FitThresholds, diagnose_fit
 from dl_lab.registry import Registry
+from dl_lab.training.loops import LoopConfig, Splits, train_classifier
 
 RegressionLoss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 REGRESSION_LOSSES: Registry[RegressionLoss] = Registry("regression loss")
@@ -114,21 +120,71 @@ def fit_line(loss: RegressionLoss, x: torch.Tensor, y: torch.Tensor, steps: int,
     return float(w[0].detach()), float(w[1].detach())
 
 
-def robust_regression(
-    problem: RobustRegression, losses: list[str], outlier_fractions: list[float], seed: int
-) -> pd.DataFrame:
-    """Per (loss, outlier fraction): fitted slope/intercept and clean-test RMSE and MAE."""
+def regression_point(
+    problem: RobustRegression, losses: list[str], fraction: float, seed: int
+) -> list[dict[str, float]]:
+    """One job: every loss's line on one seed's data with ``fraction`` outliers."""
+    rng = np.random.default_rng(seed)
+    x, y = problem.data(problem.n_train, fraction, rng)
+    x_test, y_test = problem.data(problem.n_test, 0.0, rng)
     rows = []
-    for fraction in outlier_fractions:
-        rng = np.random.default_rng(seed)
-        x, y = problem.data(problem.n_train, fraction, rng)
-        x_test, y_test = problem.data(problem.n_test, 0.0, rng)
-        for name in losses:
-            w, b = fit_line(REGRESSION_LOSSES.get(name), x, y, problem.steps, problem.lr)
-            error = w * x_test + b - y_test
-            rows.append(
-                {"loss": name, "outlier_fraction": fraction, "slope": w, "intercept": b,
-                 "test_rmse": float(error.pow(2).mean().sqrt()),
-                 "test_mae": float(error.abs().mean())}
-            )  # fmt: skip
-    return pd.DataFrame(rows)
+    for name in losses:
+        w, b = fit_line(REGRESSION_LOSSES.get(name), x, y, problem.steps, problem.lr)
+        error = w * x_test + b - y_test
+        rows.append(
+            {"loss": name, "outlier_fraction": fraction, "slope": w, "intercept": b,
+             "test_rmse": float(error.pow(2).mean().sqrt()),
+             "test_mae": float(error.abs().mean())}
+        )  # fmt: skip
+    return rows
+
+
+def robust_regression(
+    problem: RobustRegression, losses: list[str], outlier_fractions: list[float],
+    seeds: list[int],
+) -> pd.DataFrame:  # fmt: skip
+    """Per (seed, loss, outlier fraction): fitted slope/intercept and clean-test RMSE and
+    MAE; one job per (seed, fraction)."""
+    for name in losses:
+        REGRESSION_LOSSES.check(name)
+    points = [(seed, fraction) for seed in seeds for fraction in outlier_fractions]
+    jobs = [{"problem": problem, "losses": losses, "fraction": fraction, "seed": seed}
+            for seed, fraction in points]  # fmt: skip
+    results = run_points(regression_point, jobs)
+    return pd.DataFrame([{SEED: seed, **row} for (seed, _), rows in zip(points, results, strict=True)
+                         for row in rows])  # fmt: skip
+
+
+CLASSIFIER_LOSSES = {"cross_entropy": F.cross_entropy, "mse": mse_on_probabilities}
+"""The classifier's training losses compared in 2.17 (module-level: a job can name one)."""
+
+
+def classifier_loss_point(
+    loss: str, splits: Splits, depth: int, width: int, cfg: LoopConfig, target: float,
+    wrong_below: float, seed: int, thresholds: FitThresholds,
+) -> tuple[dict[str, Any], pd.DataFrame]:  # fmt: skip
+    """One job: the deep MLP trained with ``loss`` on one seed; its row and history."""
+    torch.manual_seed(seed)
+    model = deep_mlp_factory(splits, depth, width)()
+    result = train_classifier(model, splits, cfg, seed, loss_fn=CLASSIFIER_LOSSES[loss])
+    h = result.history
+    row = {"loss": loss, "final_val_acc": h["val_acc"].iloc[-1],
+           "epochs_to_target": first_epoch_reaching(h["val_acc"], h["epoch"], target),
+           "diverged": result.diverged, "fit_diagnosis": diagnose_fit(h, thresholds).label,
+           **logit_gradient_norms(model, splits.x_train, splits.y_train, wrong_below)}  # fmt: skip
+    return row, h.assign(loss=loss)
+
+
+def compare_classifier_losses(
+    splits: dict[int, Splits], depth: int, width: int, cfg: LoopConfig, target: float,
+    wrong_below: float, thresholds: FitThresholds,
+) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+    """Cross-entropy vs MSE on probabilities, the same MLP on each seed (one job each)."""
+    points = [(seed, loss) for seed in splits for loss in CLASSIFIER_LOSSES]
+    jobs = [{"loss": loss, "splits": splits[seed], "depth": depth, "width": width, "cfg": cfg,
+             "target": target, "wrong_below": wrong_below, "seed": seed,
+             "thresholds": thresholds} for seed, loss in points]  # fmt: skip
+    results = run_points(classifier_loss_point, jobs)
+    rows = [{SEED: p[0], **row} for p, (row, _) in zip(points, results, strict=True)]
+    histories = [with_seed(h, p[0]) for p, (_, h) in zip(points, results, strict=True)]
+    return pd.DataFrame(rows), pd.concat(histories, ignore_index=True)

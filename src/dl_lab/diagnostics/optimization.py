@@ -1,6 +1,7 @@
 """Hyperparameters vs convergence (course 1.22, 2.8, 2.18, 2.23, 2.25).
 
-* ``classify_lr_outcomes``: each rate of a sweep is ``diverged`` (the loop's guard fired),
+* ``learning_rate_sweep``: every rate of every optimizer trained on every seed, and
+  ``classify_lr_outcomes``: each rate of a sweep is ``diverged`` (the loop's guard fired),
   ``too_small`` / ``too_large`` (final validation loss clearly worse than the best rate's,
   on either side of it) or ``good``.
 * ``quadratic_trajectories``: optimizers from ``torch.optim`` on the ill-conditioned
@@ -13,12 +14,17 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 import torch
+from torch import nn
 
+from dl_lab.diagnostics.jobs import SEED, run_points, with_seed
+from dl_lab.evaluation.fit import FitThresholds, diagnose_fit
+from dl_lab.training.loops import LoopConfig, Splits, train_classifier
 from dl_lab.training.optimizers import OPTIMIZERS, OptimizerConfig, build_optimizer
 
 MOMENTUM_OPTIMIZERS = ("sgd_momentum", "nesterov")
@@ -119,3 +125,38 @@ def quadratic_trajectories(
             }
         )  # fmt: skip
     return pd.concat(paths, ignore_index=True), pd.DataFrame(rows)
+
+
+def lr_point(
+    factory: Callable[[], nn.Module], splits: Splits, cfg: LoopConfig, seed: int,
+    thresholds: FitThresholds,
+) -> tuple[dict, pd.DataFrame]:  # fmt: skip
+    """One job: a fresh network trained at ``cfg``'s optimizer and rate on one seed."""
+    torch.manual_seed(seed)
+    result = train_classifier(factory(), splits, cfg, seed)
+    last = result.history.iloc[-1]
+    row = {"optimizer": cfg.optimizer, "lr": cfg.lr, "diverged": result.diverged,
+           "diverged_epoch": result.diverged_epoch, "final_train_loss": last["train_loss"],
+           "final_val_loss": last["val_loss"], "final_val_acc": last["val_acc"],
+           "fit_diagnosis": diagnose_fit(result.history, thresholds).label}  # fmt: skip
+    return row, result.history.assign(optimizer=cfg.optimizer, lr=cfg.lr)
+
+
+def learning_rate_sweep(
+    factory: Callable[[], nn.Module], splits: dict[int, Splits], rates: dict[str, list[float]],
+    loop: LoopConfig, tolerance: float, thresholds: FitThresholds,
+) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+    """Every rate of every optimizer on every seed of ``splits`` (one job each); the
+    outcome of each rate (``classify_lr_outcomes``) within its seed and optimizer."""
+    points = [(seed, opt, lr) for seed in splits for opt, lrs in rates.items() for lr in lrs]
+    jobs = [{"factory": factory, "splits": splits[seed], "seed": seed, "thresholds": thresholds,
+             "cfg": replace(loop, optimizer=opt, lr=lr)} for seed, opt, lr in points]  # fmt: skip
+    results = run_points(lr_point, jobs)
+    table = pd.DataFrame([{SEED: p[0], **row} for p, (row, _) in zip(points, results, strict=True)])
+    for _, part in table.groupby([SEED, "optimizer"], sort=False):
+        table.loc[part.index, "outcome"] = classify_lr_outcomes(
+            list(part["lr"]), list(part["final_val_loss"]), list(part["diverged"]), tolerance
+        )
+    table.insert(3, "outcome", table.pop("outcome"))
+    histories = [with_seed(h, p[0]) for p, (_, h) in zip(points, results, strict=True)]
+    return table, pd.concat(histories, ignore_index=True)

@@ -55,11 +55,12 @@ def test_every_table_and_figure_in_reporting_and_mlflow(run):
     assert metrics["grad_ratio_log10_sigmoid"] < -2  # >= 100x smaller first-layer gradient
 
 
-def test_tracked_runs_carry_the_fit_diagnosis_tag(run):
+def test_tracked_runs_carry_the_fit_diagnosis_tag(run, parameters):
     _, client, experiment = run
     children = client.search_runs([experiment.experiment_id], "tags.study = 'fit_diagnosis'")
     assert {r.info.run_name for r in children} == {
-        "fit_diagnosis__tiny_model__seed42", "fit_diagnosis__big_model_little_data__seed42",
+        f"fit_diagnosis__{name}__seed{seed}" for seed in parameters()["diagnostics"]["replicates"]["seeds"]
+        for name in ("tiny_model", "big_model_little_data")
     }  # fmt: skip
     for child in children:
         assert child.data.tags["fit_diagnosis"] in LABELS
@@ -71,11 +72,12 @@ def test_acceptance_outcomes(run):
     lr = _table(project, "lr_sweep")
     largest = lr.loc[lr.groupby("optimizer")["lr"].idxmax()]
     assert (largest["outcome"] == "diverged").all()
-    flow = _table(project, "gradient_flow").set_index("case")
+    flow = _table(project, "gradient_flow").set_index(["seed", "case"])
     findings = _table(project, "gradient_findings")
-    vanishing = flow.loc["sigmoid", "first_last_ratio_init"] <= 1e-2
-    assert findings["answer"].iloc[0] == ("yes" if vanishing else "no")
-    assert set(findings["answer"]) <= {"yes", "no"} and len(findings) == 5
+    for seed, answers in findings.groupby("seed"):  # one set of questions per seed
+        vanishing = flow.loc[(seed, "sigmoid"), "first_last_ratio_init"] <= 1e-2
+        assert answers["answer"].iloc[0] == ("yes" if vanishing else "no")
+        assert set(answers["answer"]) <= {"yes", "no"} and len(answers) == 5
     sizes = _table(project, "conv_sizes")
     assert set(sizes["outcome"]) <= {"equal", "both_refuse", "formula_refuses"}
     stopping = _table(project, "early_stopping").set_index("source")

@@ -4,12 +4,16 @@ reading the tables the experiments wrote and deciding with a rule of ``course.ru
 A check returns its finding row, or None where the configuration does not measure the
 claim (a variant or size that is not run); such a claim stays "not yet run".
 
-The experiments run one seed. A number from a deterministic computation (the scripted
-early-stopping sequence, conv sizes and FLOP counts, the activation grid, autograd at fixed
-outputs, update counts) is passed to its rule as ``exact``; one from training or sampling
-(networks, bootstrap fits, noisy regression data, timings) is not, so its comparison comes
-out ``inconclusive`` (one seed: the spread is unknown). A comparison of runs whose trace in
-the tables was still improving at the last epoch is ``unsettled`` (inconclusive) too.
+Every experiment with a random element (initialization, batching, a training subset, a
+bootstrap, noisy data) runs on each seed of ``diagnostics.seeds``; its tables carry a
+``seed`` column and the checks read them seed by seed: a comparison is the 95% interval of
+the paired difference (``direction``, ``within``, ``at_least`` on per-seed values), a
+property of each run (a fit label, a sweep's best rate) holds on every seed or it does not
+(``holds_on_seeds``), and a table of one seed decides nothing. A number from a deterministic
+computation (the scripted early-stopping sequence, conv sizes and FLOP counts, the
+activation grid, autograd at fixed outputs, update counts, parameter counts) is passed to
+its rule as ``exact``. A comparison of runs whose trace in the tables was still improving at
+the last epoch is ``unsettled`` (inconclusive).
 """
 
 from __future__ import annotations

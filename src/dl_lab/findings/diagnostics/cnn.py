@@ -3,12 +3,20 @@
 
 from __future__ import annotations
 
-import math
-
+import numpy as np
 import pandas as pd
 
 from dl_lab.course.rules import at_least, combine, direction, holds, within
-from dl_lab.findings.diagnostics.context import Context, Row, figure, table
+from dl_lab.findings.diagnostics.context import (
+    SEED,
+    Context,
+    Row,
+    figure,
+    first_seed,
+    ms,
+    table,
+    values,
+)
 
 SIZES = [table("conv_sizes")]
 STRIDE = [figure("stride_padding"), table("stride_padding")]
@@ -186,15 +194,26 @@ def receptive(c: Context) -> Row | None:
     return c.answer("3.11-receptive", "; ".join(parts), verdict, FIELDS)
 
 
+def _first_blocks(c: Context) -> pd.DataFrame:
+    """The conv blocks of the trained (first-variant) CNN on its first seed: their shapes
+    are the architecture's, the same on every seed."""
+    return first_seed(c["relu_sparsity"]).sort_values("block").reset_index(drop=True)
+
+
 def _blocks(c: Context) -> list[tuple[pd.Series, pd.Series]]:
     """Consecutive conv blocks of the trained (max-pooled) CNN."""
-    blocks = c["relu_sparsity"].sort_values("block").reset_index(drop=True)
+    blocks = _first_blocks(c)
     return [(blocks.iloc[i], blocks.iloc[i + 1]) for i in range(len(blocks) - 1)]
+
+
+def _zeros(c: Context, block: int) -> np.ndarray:
+    """The share of exact zeros after the ReLU of one block, one per seed."""
+    return values(c["relu_sparsity"], "zero_fraction", block=block)
 
 
 def _block_text(c: Context) -> str:
     return "; ".join(f"block {r.block}: {r.channels} x {r.height}x{r.width} maps, "
-                     f"{r.zero_fraction:.0%} zeros" for r in c["relu_sparsity"].itertuples())  # fmt: skip
+                     f"zeros {ms(_zeros(c, r.block))}" for r in _first_blocks(c).itertuples())  # fmt: skip
 
 
 def growth(c: Context) -> Row | None:
@@ -213,44 +232,54 @@ def growth(c: Context) -> Row | None:
 
 
 def maps(c: Context) -> Row | None:
+    """Deeper maps are smaller and more numerous (the architecture: exact) and sparser after
+    the ReLU (trained: paired by seed)."""
     pairs = _blocks(c)
     if not pairs:
         return None
-    cases = [check for a, b in pairs for check in (
-        b["height"] < a["height"], b["channels"] > a["channels"],
-        b["zero_fraction"] > a["zero_fraction"])]  # fmt: skip
-    verdict = holds(cases, "deeper maps smaller, more numerous, sparser")
-    return c.answer("3.17-maps", _block_text(c), verdict, MAPS)
+    shapes = [check for a, b in pairs
+              for check in (b["height"] < a["height"], b["channels"] > a["channels"])]  # fmt: skip
+    verdicts = [holds(shapes, "deeper maps smaller and more numerous")]
+    verdicts += [direction(_zeros(c, a["block"]), _zeros(c, b["block"]), "a<b", 0.0,
+                           (f"block {a['block']:.0f} zeros", f"block {b['block']:.0f}'s"))
+                 for a, b in pairs]  # fmt: skip
+    return c.answer("3.17-maps", _block_text(c), combine(verdicts), MAPS)
 
 
 def real_maps(c: Context) -> Row:
-    zeros = c["relu_sparsity"]
-    verdict = combine([at_least(r.zero_fraction, c.limits.many_zeros, f"block {r.block} zeros")
-                       for r in zeros.itertuples()])  # fmt: skip
+    blocks = _first_blocks(c)["block"]
+    verdict = combine([at_least(_zeros(c, block), c.limits.many_zeros, f"block {block} zeros")
+                       for block in blocks])  # fmt: skip
     return c.answer("3.7-real-maps", _block_text(c), verdict, MAPS)
 
 
 def _drops(c: Context) -> pd.DataFrame:
-    """Per variant and small shift (1 .. small_shift_px): accuracy at 0 minus at the shift."""
+    """Per seed, variant and small shift (1 .. small_shift_px): accuracy at 0 minus at the
+    shift."""
     curves = c["shift_accuracy"]
-    base = curves[curves["shift_px"] == 0].set_index("variant")["accuracy"]
+    keys = [k for k in (SEED, "variant") if k in curves]
+    base = curves.loc[curves["shift_px"] == 0, [*keys, "accuracy"]]
     small = curves[(curves["shift_px"] > 0) & (curves["shift_px"] <= c.cases.small_shift_px)]
-    return small.assign(drop=base.reindex(small["variant"]).to_numpy() - small["accuracy"])
+    small = small.merge(base.rename(columns={"accuracy": "at_zero"}), on=keys, how="left")
+    return small.assign(drop=small["at_zero"] - small["accuracy"])
 
 
 def _drop_text(drops: pd.DataFrame, variants: list[str]) -> str:
     part = drops[drops["variant"].isin(variants)]
-    return "; ".join(f"{r.variant} at {r.shift_px} px: {r.drop:+.3f}" for r in part.itertuples())
+    return "; ".join(f"{variant} at {shift} px: {ms(values(rows, 'drop'))}"
+                     for (variant, shift), rows in part.groupby(["variant", "shift_px"], sort=False))  # fmt: skip
 
 
 def shift(c: Context) -> Row | None:
     drops = _drops(c)
-    unpooled = drops[drops["variant"] == c.cases.unpooled].set_index("shift_px")["drop"]
+    unpooled = drops[drops["variant"] == c.cases.unpooled]
+    shifts = sorted(set(unpooled["shift_px"]))
+    pooled = [v for v in c.cases.pooled if v in set(drops["variant"])]
     verdicts = [
-        direction(r.drop, unpooled[r.shift_px], "a<b", c.tol.accuracy,
-                  (f"{r.variant} accuracy drop at {r.shift_px} px", c.cases.unpooled))
-        for r in drops[drops["variant"].isin(c.cases.pooled)].itertuples()
-        if r.shift_px in unpooled.index
+        direction(values(drops, "drop", variant=v, shift_px=s),
+                  values(unpooled, "drop", shift_px=s), "a<b", c.tol.accuracy,
+                  (f"{v} accuracy drop at {s} px", c.cases.unpooled))
+        for v in pooled for s in shifts
     ]  # fmt: skip
     if not verdicts:
         return None
@@ -267,14 +296,15 @@ def small_shift(c: Context) -> Row | None:
     pooled = drops[drops["variant"].isin(c.cases.pooled)]
     if pooled.empty:
         return None
-    verdict = combine([within(r.drop, 0.0, c.tol.accuracy, f"{r.variant} drop at {r.shift_px} px")
-                       for r in pooled.itertuples()])  # fmt: skip
+    verdict = combine([within(values(rows, "drop"), 0.0, c.tol.accuracy, f"{v} drop at {s} px")
+                       for (v, s), rows in pooled.groupby(["variant", "shift_px"], sort=False)])  # fmt: skip
     measured = "val accuracy lost when the images shift, " + _drop_text(drops, c.cases.pooled)
     return c.answer("3.22-shift", measured, verdict, SHIFTS)
 
 
 def pooling_params(c: Context) -> Row | None:
-    counts = c["pooling"].set_index("variant")["params"]
+    """Parameter counts: the architecture's, the same on every seed (the first's are read)."""
+    counts = first_seed(c["pooling"]).set_index("variant")["params"]
     pooled = [v for v in c.cases.pooled if v in counts.index]
     if not pooled or c.cases.unpooled not in counts.index:
         return None
@@ -289,26 +319,35 @@ def pooling_params(c: Context) -> Row | None:
     return c.answer("2.22-params", measured, verdict, [table("pooling")])
 
 
-def _norm(c: Context, norm: str) -> pd.DataFrame:
+def _norm(c: Context, norm: str, lr: float, column: str) -> np.ndarray:
+    """``column`` of one normalization at one learning rate, one per seed."""
+    return values(c["normalization"], column, norm=norm, lr=lr)
+
+
+def _lrs(c: Context, *norms: str) -> list[float]:
+    """The learning rates every one of ``norms`` was trained at."""
     frame = c["normalization"]
-    return frame[frame["norm"] == norm].set_index("lr")
+    return sorted(set.intersection(*(set(frame.loc[frame["norm"] == n, "lr"]) for n in norms)))
 
 
 def _loss_text(c: Context, norms: tuple[str, ...]) -> str:
-    frames = {n: _norm(c, n) for n in norms}
-    lrs = sorted(set.intersection(*(set(f.index) for f in frames.values())))
     return "; ".join(f"lr {lr:g}: " + ", ".join(
-        f"{n} loss {frames[n].loc[lr, 'final_train_loss']:.3f} ({frames[n].loc[lr, 'train_time_s']:.2f} s)"
-        for n in norms) for lr in lrs)  # fmt: skip
+        f"{n} loss {ms(_norm(c, n, lr, 'final_train_loss'))} "
+        f"({ms(_norm(c, n, lr, 'train_time_s'))} s)" for n in norms)
+        for lr in _lrs(c, *norms))  # fmt: skip
 
 
 def _beats(c: Context, better: str, worse: str) -> list:
-    a, b = _norm(c, better), _norm(c, worse)
-    return [direction(a.loc[lr, "final_train_loss"], b.loc[lr, "final_train_loss"], "a<b",
-                      c.tol.train_loss, (f"lr {lr:g}: {better} train loss", worse))
-            for lr in sorted(set(a.index) & set(b.index))
-            if math.isfinite(a.loc[lr, "final_train_loss"])
-            and math.isfinite(b.loc[lr, "final_train_loss"])]  # fmt: skip
+    """Per learning rate where both stayed finite on every seed: ``better``'s final training
+    loss below ``worse``'s, paired by seed."""
+    verdicts = []
+    for lr in _lrs(c, better, worse):
+        a = _norm(c, better, lr, "final_train_loss")
+        b = _norm(c, worse, lr, "final_train_loss")
+        if np.isfinite(a).all() and np.isfinite(b).all():
+            verdicts.append(direction(a, b, "a<b", c.tol.train_loss,
+                                      (f"lr {lr:g}: {better} train loss", worse)))  # fmt: skip
+    return verdicts
 
 
 def bn_vs_lrn(c: Context) -> Row | None:
@@ -328,11 +367,10 @@ def bn_better(c: Context) -> Row | None:
 
 
 def lrn_cost(c: Context) -> Row | None:
-    lrn, none = _norm(c, "lrn"), _norm(c, "none")
-    lrs = sorted(set(lrn.index) & set(none.index))
+    lrs = _lrs(c, "lrn", "none")
     if not lrs:
         return None
-    slower = [at_least(lrn.loc[lr, "train_time_s"] / none.loc[lr, "train_time_s"],
+    slower = [at_least(_norm(c, "lrn", lr, "train_time_s") / _norm(c, "none", lr, "train_time_s"),
                        1 + c.tol.slower_by, f"lr {lr:g}: lrn / none training time")
               for lr in lrs]  # fmt: skip
     verdicts = slower + _beats(c, "batch", "lrn")

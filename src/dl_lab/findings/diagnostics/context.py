@@ -1,5 +1,7 @@
 """What every claim check of the diagnostics findings reads: the tables, the rules'
-parameters, the course; and how it writes one row (``Context.answer``)."""
+parameters, the course; how it writes one row (``Context.answer``); and how it reads a
+seeded table: ``values`` gives one number per seed (in seed order, so two variants of one
+experiment pair by seed), ``by_seed`` the table seed by seed, ``ms`` their mean +- std."""
 
 from __future__ import annotations
 
@@ -7,12 +9,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from dl_lab.course.findings import finding
 from dl_lab.course.questions import Course
-from dl_lab.course.rules import Verdict
+from dl_lab.course.rules import Verdict, mean_std, within
 from dl_lab.diagnostics.config import ConvParams
+from dl_lab.diagnostics.jobs import SEED, first_seed
 from dl_lab.evaluation.fit import FitThresholds
 from dl_lab.findings.diagnostics.config import FindingsParams
 
@@ -58,6 +62,11 @@ class Context:
     def cases(self):
         return self.params.cases
 
+    def printed(self, measured: float, true: float, what: str) -> Verdict:
+        """A deterministic number (a fixed grid, autograd at fixed points) against the
+        course's printed value, within the relative rounding tolerance ``printed``."""
+        return within(measured, true, self.tol.printed * abs(true), what, exact=True)
+
     def value(self, claim_id: str) -> Any:
         """The claim's value in the course file (the true one where the course is wrong)."""
         return self.course.claim(claim_id).value
@@ -70,7 +79,15 @@ class Context:
         evidence: Sequence[str],
         run_ids: Sequence[str] = (),
     ) -> Row:
+        if "+-" in measured:
+            measured += f" (mean +- std over {self.seeds} seeds)"
         return finding(PIPELINE, claim_id, measured, verdict, evidence, run_ids, self.course)
+
+    @property
+    def seeds(self) -> int:
+        """How many seeds the seeded experiments ran (the most any table has)."""
+        counts = [t[SEED].nunique() for t in self.tables.values() if SEED in t]
+        return max(counts, default=1)
 
 
 def by_number(frame: pd.DataFrame, column: str = "variant") -> pd.DataFrame:
@@ -82,3 +99,32 @@ def by_number(frame: pd.DataFrame, column: str = "variant") -> pd.DataFrame:
 def pct(value: float) -> str:
     """An accuracy or fraction as ``0.931``."""
     return f"{value:.3f}"
+
+
+def by_seed(frame: pd.DataFrame) -> list[tuple[Any, pd.DataFrame]]:
+    """``(seed, rows)`` for each seed of ``frame`` in seed order (a table without a ``seed``
+    column: one part, seed None)."""
+    if SEED not in frame:
+        return [(None, frame)]
+    return [(seed, part) for seed, part in frame.groupby(SEED, sort=True)]
+
+
+def values(frame: pd.DataFrame, column: str, **where: Any) -> np.ndarray:
+    """``column`` of the rows whose ``where`` columns equal the given values, in seed order:
+    one value per seed of a seeded table."""
+    rows = frame
+    for key, value in where.items():
+        rows = rows[rows[key] == value]
+    if SEED in rows:
+        rows = rows.sort_values(SEED, kind="stable")
+    return rows[column].to_numpy(dtype=float)
+
+
+def ms(measured: Any, digits: int = 3) -> str:
+    """A measurement over seeds as ``mean +- std`` (one value: the value); the row says over
+    how many seeds (``Context.answer``)."""
+    return mean_std(measured, digits, count=False)
+
+
+__all__ = ["SEED", "Check", "Context", "Row", "by_number", "by_seed", "figure", "first_seed",
+           "ms", "pct", "table", "values"]  # fmt: skip

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dl_lab.course.rules import combine, direction, holds, within
+from dl_lab.course.rules import combine, direction, holds, holds_on_seeds, within
 from dl_lab.evaluation.fit import recommend_complexity
-from dl_lab.findings.diagnostics.context import Context, Row, by_number, figure, table
+from dl_lab.findings.diagnostics.context import (
+    Context,
+    Row,
+    by_number,
+    by_seed,
+    figure,
+    ms,
+    table,
+    values,
+)
 
 REGIMES = {"1.17-overfit": "overfitting", "1.17-underfit": "underfitting", "1.17-good": "good_fit"}
 ADVICE = {"overfitting": "decrease", "underfitting": "increase", "good_fit": "keep"}
@@ -50,32 +59,43 @@ def stop_epoch(c: Context) -> Row:
 
 
 def _regime(c: Context, claim_id: str) -> Row:
-    """A regime is read right from a synthetic curve, the real run built to show it, and
-    the course's own example numbers (run through ``recommend_complexity``)."""
+    """A regime is read right from a synthetic curve and from the real run built to show it,
+    on every seed (their noise and training are random: ``holds_on_seeds``), and from the
+    course's own example numbers (run through ``recommend_complexity``: exact)."""
     regime = REGIMES[claim_id]
     synthetic = c["fit_synthetic"]
     tracked = c["fit_tracked"]
-    cases, parts = [], []
-    for row in synthetic[synthetic["expected"] == regime].itertuples():
-        cases.append(row.fit_diagnosis == regime)
-        parts.append(f"synthetic {row.curve} curve: {row.fit_diagnosis}")
+    cases, parts = {}, []
+    for curve, rows in synthetic[synthetic["expected"] == regime].groupby("curve", sort=False):
+        labels = [part["fit_diagnosis"].iloc[0] for _, part in by_seed(rows)]
+        cases[f"synthetic {curve} curve"] = [label == regime for label in labels]
+        parts.append(f"synthetic {curve} curve: {_labels(labels)}")
     runs = [run for run, shown in c.cases.tracked_regimes.items() if shown == regime]
     real = tracked[tracked["run"].isin(runs)]
-    for row in real.itertuples():
-        cases.append(row.fit_diagnosis == regime)
+    for run, rows in real.groupby("run", sort=False):
+        labels = [part["fit_diagnosis"].iloc[0] for _, part in by_seed(rows)]
+        cases[f"real run {run}"] = [label == regime for label in labels]
         parts.append(
-            f"real run {row.run} (train acc {row.final_train_acc:.2f}, val acc "
-            f"{row.final_val_acc:.2f}, val loss {row.val_loss_rise:+.0%} after its minimum): "
-            f"{row.fit_diagnosis}"
+            f"real run {run} (train acc {ms(values(rows, 'final_train_acc'))}, val acc "
+            f"{ms(values(rows, 'final_val_acc'))}, val loss "
+            f"{ms(values(rows, 'val_loss_rise'))} above its minimum): {_labels(labels)}"
         )
     example = c.value(claim_id)
     advice = recommend_complexity(example["train"] / 100, example["val"] / 100, c.fit_thresholds)
-    cases.append(advice == ADVICE[regime])
     parts.append(f"the course's {example['train']}% vs {example['val']}%: {advice} capacity")
-    verdict = holds(cases, f"read as {regime}")
+    verdicts = [holds([advice == ADVICE[regime]], f"the course's example read as {regime}")]
+    if cases:
+        verdicts.insert(0, holds_on_seeds(cases, f"read as {regime}"))
     evidence = [figure("fit_synthetic"), table("fit_synthetic"), figure("fit_tracked"),
                 table("fit_tracked")]  # fmt: skip
-    return c.answer(claim_id, "; ".join(parts), verdict, evidence, list(real["run_id"]))
+    return c.answer(claim_id, "; ".join(parts), combine(verdicts), evidence, list(real["run_id"]))
+
+
+def _labels(labels: list[str]) -> str:
+    """``overfitting on 3 of 3 seeds`` or ``overfitting, overfitting, good_fit``."""
+    if len(set(labels)) == 1:
+        return f"{labels[0]} on {len(labels)} of {len(labels)} seeds"
+    return ", ".join(labels) + " (by seed)"
 
 
 def overfit(c: Context) -> Row:
@@ -90,35 +110,44 @@ def good(c: Context) -> Row:
     return _regime(c, "1.17-good")
 
 
-def _steps(c: Context, advice: str) -> list[tuple[str, pd.Series, pd.Series]]:
-    """(sweep, variant with ``advice``, its neighbour the advice points to) in each sweep."""
+def _advice(rows: pd.DataFrame) -> str:
+    """The advice ``recommend_complexity`` gave a variant on most of its seeds."""
+    return str(rows["advice"].mode().iloc[0])
+
+
+def _steps(c: Context, advice: str) -> list[tuple[str, str, str]]:
+    """(sweep, variant given ``advice`` on most seeds, its neighbour the advice points to)."""
     step = 1 if advice == "increase" else -1
     pairs = []
     for sweep, part in c["capacity"].groupby("sweep", sort=False):
-        ordered = by_number(part).reset_index(drop=True)
-        for i, row in ordered.iterrows():
+        names = list(dict.fromkeys(by_number(part)["variant"]))
+        for i, name in enumerate(names):
             j = i + step
-            if row["advice"] == advice and 0 <= j < len(ordered):
-                pairs.append((str(sweep), row, ordered.iloc[j]))
+            if _advice(part[part["variant"] == name]) == advice and 0 <= j < len(names):
+                pairs.append((str(sweep), name, names[j]))
     return pairs
 
 
 def _complexity_advice(c: Context, claim_id: str, advice: str) -> Row | None:
-    """Following ``recommend_complexity``'s advice one step along a sweep raises val accuracy."""
+    """Following ``recommend_complexity``'s advice one step along a sweep raises val
+    accuracy (paired by seed)."""
     pairs = _steps(c, advice)
     if not pairs:
         return None
-    verdicts = [
-        direction(row["val_acc"], after["val_acc"], "a<b", c.tol.accuracy,
-                  (f"{sweep} {row['variant']} val acc", f"{after['variant']}"))
-        for sweep, row, after in pairs
-    ]  # fmt: skip
-    measured = "; ".join(
-        f"{sweep}: {row['variant']} (train {row['train_acc']:.3f}, val {row['val_acc']:.3f}, "
-        f"advice {advice}) -> {after['variant']} val {after['val_acc']:.3f}"
-        for sweep, row, after in pairs
-    )
-    return c.answer(claim_id, measured, combine(verdicts), CAPACITY)
+    capacity = c["capacity"]
+    verdicts, parts = [], []
+    for sweep, name, after in pairs:
+        rows = capacity[(capacity["sweep"] == sweep) & (capacity["variant"] == name)]
+        before_acc = values(capacity, "val_acc", sweep=sweep, variant=name)
+        after_acc = values(capacity, "val_acc", sweep=sweep, variant=after)
+        verdicts.append(direction(before_acc, after_acc, "a<b", c.tol.accuracy,
+                                  (f"{sweep} {name} val acc", after)))  # fmt: skip
+        share = int((rows["advice"] == advice).sum())
+        parts.append(
+            f"{sweep}: {name} (train {ms(values(rows, 'train_acc'))}, val {ms(before_acc)}, "
+            f"advice {advice} on {share} of {len(rows)} seeds) -> {after} val {ms(after_acc)}"
+        )
+    return c.answer(claim_id, "; ".join(parts), combine(verdicts), CAPACITY)
 
 
 def underfit_increase(c: Context) -> Row | None:

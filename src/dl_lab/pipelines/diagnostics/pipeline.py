@@ -17,7 +17,8 @@ from dl_lab.findings.diagnostics import TABLES as FINDINGS_TABLES
 from dl_lab.pipelines._kit import base_parameters, node, param
 from dl_lab.pipelines.diagnostics import nodes as n
 
-SEED = param("seed")
+SEED = param("seed")  # the experiments no verdict reads: one seed
+SEEDS = param("diagnostics.replicates")  # every experiment a verdict reads: each seed
 FIT = param("diagnostics.fit")
 HYPERPARAMS = param("diagnostics.hyperparams")
 BIAS_VARIANCE = param("diagnostics.bias_variance")
@@ -34,7 +35,7 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             node(
                 n.diagnose_synthetic_curves,
-                {"params": FIT, "seed": SEED},
+                {"params": FIT, "seeds": SEEDS},
                 ["diag_fit_synthetic_table", "diag_fit_synthetic_plot"],
                 threads=threads,
             ),
@@ -44,7 +45,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "model_input": "model_input",
                     "params": param("diagnostics.tracked"),
                     "fit": FIT,
-                    "seed": SEED,
+                    "seeds": SEEDS,
                 },
                 ["diag_tracked_histories_table", "diag_fit_tracked_table", "diag_fit_tracked_plot"],
                 threads=threads,
@@ -74,7 +75,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             node(
                 n.study_pooling,
-                {"model_input": "model_input", "params": CNN, "fit": FIT, "seed": SEED},
+                {"model_input": "model_input", "params": CNN, "fit": FIT, "seeds": SEEDS},
                 [
                     "diag_pooling_table",
                     "diag_shift_accuracy_table",
@@ -86,7 +87,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             node(
                 n.study_normalization,
-                {"model_input": "model_input", "params": CNN, "fit": FIT, "seed": SEED},
+                {"model_input": "model_input", "params": CNN, "fit": FIT, "seeds": SEEDS},
                 ["diag_normalization_table", "diag_normalization_plot"],
                 threads=threads,
             ),
@@ -95,7 +96,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 {
                     "model_input": "model_input",
                     "params": param("diagnostics.gradient_flow"),
-                    "seed": SEED,
+                    "seeds": SEEDS,
                 },
                 [
                     "diag_gradient_norms_table",
@@ -108,7 +109,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             node(
                 n.sweep_learning_rates,
-                {"model_input": "model_input", "params": HYPERPARAMS, "fit": FIT, "seed": SEED},
+                {"model_input": "model_input", "params": HYPERPARAMS, "fit": FIT, "seeds": SEEDS},
                 ["diag_lr_sweep_table", "diag_lr_sweep_plot", "diag_lr_metrics"],
                 threads=threads,
             ),
@@ -120,7 +121,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             node(
                 n.compare_batch_sizes,
-                {"model_input": "model_input", "params": HYPERPARAMS, "seed": SEED},
+                {"model_input": "model_input", "params": HYPERPARAMS, "seeds": SEEDS},
                 ["diag_batch_trace_table", "diag_batch_sizes_table", "diag_batch_sizes_plot"],
                 threads=threads,
             ),
@@ -144,7 +145,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             node(
                 n.decompose_regression_error,
-                {"params": BIAS_VARIANCE, "seed": SEED},
+                {"params": BIAS_VARIANCE, "seeds": SEEDS},
                 [
                     "diag_bias_variance_table",
                     "diag_bias_variance_plot",
@@ -164,7 +165,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "model_input": "model_input",
                     "params": param("diagnostics.complexity"),
                     "fit": FIT,
-                    "seed": SEED,
+                    "seeds": SEEDS,
                 },
                 ["diag_capacity_table", "diag_capacity_plot"],
                 threads=threads,
@@ -174,7 +175,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 {
                     "model_input": "model_input",
                     "params": param("diagnostics.classical"),
-                    "seed": SEED,
+                    "seeds": SEEDS,
                 },
                 [
                     "diag_classical_table",
@@ -190,7 +191,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "model_input": "model_input",
                     "params": param("diagnostics.activations"),
                     "fit": FIT,
-                    "seed": SEED,
+                    "seeds": SEEDS,
                 },
                 [
                     "diag_activation_ranges_table",
@@ -207,7 +208,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "model_input": "model_input",
                     "params": param("diagnostics.losses"),
                     "fit": FIT,
-                    "seed": SEED,
+                    "seeds": SEEDS,
                 },
                 [
                     "diag_loss_classifier_table",

@@ -7,19 +7,15 @@ from matplotlib.figure import Figure
 
 from dl_lab import tracking
 from dl_lab.data.bundle import ModelInput
-from dl_lab.diagnostics.cnn import (
-    first_layer_views,
-    normalization_stability,
-    pooling_invariance,
-    relu_sparsity,
-)
-from dl_lab.diagnostics.config import CnnParams, ConvParams, FitParams
+from dl_lab.diagnostics.cnn import normalization_stability, pooling_invariance
+from dl_lab.diagnostics.config import CnnParams, ConvParams, FitParams, Seeds
 from dl_lab.diagnostics.conv import receptive_fields
 from dl_lab.diagnostics.conv_check import (
     check_output_sizes,
     measured_receptive_field,
     stride_padding_costs,
 )
+from dl_lab.diagnostics.jobs import first_seed, mean_over_seeds, seeded_splits
 from dl_lab.reporting.diagnostics.cnn import (
     plot_feature_maps,
     plot_normalization,
@@ -27,7 +23,6 @@ from dl_lab.reporting.diagnostics.cnn import (
     plot_shift_accuracy,
     plot_stride_padding,
 )
-from dl_lab.training.loops import prepare_splits
 
 
 def check_conv_arithmetic(
@@ -61,30 +56,30 @@ def check_conv_arithmetic(
 
 
 def study_pooling(
-    model_input: ModelInput, params: CnnParams, fit: FitParams, seed: int
+    model_input: ModelInput, params: CnnParams, fit: FitParams, seeds: Seeds
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, Figure, Figure]:
-    """Max/avg/strided/no pooling: shift tolerance; feature maps and ReLU sparsity."""
-    data = prepare_splits(model_input, params.train_size, seed)
-    table, curves, models = pooling_invariance(
-        params.pooling_variants, data, params.loop, params.shifts, seed, fit.thresholds
+    """Max/avg/strided/no pooling on each seed: shift tolerance; feature maps and ReLU
+    sparsity of the first variant (the maps shown: its first seed's)."""
+    data = seeded_splits(model_input, params.train_size, list(seeds))
+    first = data[next(iter(data))]
+    classes = range(min(params.feature_map_images, first.num_classes))
+    picks = [int((first.y_eval == c).nonzero()[0, 0]) for c in classes]  # one image per class
+    images = first.x_eval[picks]
+    table, curves, sparsity, views = pooling_invariance(
+        params.pooling_variants, data, params.loop, params.shifts, fit.thresholds, images
     )
-    shown = next(iter(models))  # the first variant (max pooling by default)
-    model = models[shown]
-    classes = range(min(params.feature_map_images, data.num_classes))
-    picks = [int((data.y_eval == c).nonzero()[0, 0]) for c in classes]  # one image per class
-    images = data.x_eval[picks]
-    sparsity = relu_sparsity(model, data.x_eval)
-    views = first_layer_views(model, images)
+    shown = next(iter(params.pooling_variants))  # the first variant (max pooling by default)
     figure = plot_feature_maps(views, images, f"Conv1 filters and feature maps: {shown} CNN")
-    return table, curves, sparsity, plot_shift_accuracy(curves), figure
+    mean = mean_over_seeds(curves, ["variant", "shift_px"])
+    return table, curves, sparsity, plot_shift_accuracy(mean), figure
 
 
 def study_normalization(
-    model_input: ModelInput, params: CnnParams, fit: FitParams, seed: int
+    model_input: ModelInput, params: CnnParams, fit: FitParams, seeds: Seeds
 ) -> tuple[pd.DataFrame, Figure]:
-    """No norm vs LRN vs batch norm, trained with SGD at each learning rate."""
-    data = prepare_splits(model_input, params.norm_train_size, seed)
+    """No norm vs LRN vs batch norm, trained with SGD at each learning rate, on each seed."""
+    data = seeded_splits(model_input, params.norm_train_size, list(seeds))
     table, histories = normalization_stability(
-        list(params.norms), params.norm_lrs, data, params.norm_loop, seed, fit.thresholds
+        list(params.norms), params.norm_lrs, data, params.norm_loop, fit.thresholds
     )
-    return table, plot_normalization(histories)
+    return table, plot_normalization(first_seed(histories))

@@ -1,4 +1,7 @@
-"""Nodes: fit diagnosis (1.17) on synthetic curves and tracked runs; early stopping (1.16)."""
+"""Nodes: fit diagnosis (1.17) on synthetic curves and tracked runs; early stopping (1.16).
+
+The tracked runs are Lightning fits in MLflow child runs, trained here one after the other
+(the training path's own parallel fits are not used yet: they are small)."""
 
 from __future__ import annotations
 
@@ -7,52 +10,62 @@ from matplotlib.figure import Figure
 
 from dl_lab import progress, tracking
 from dl_lab.data.bundle import ModelInput
-from dl_lab.diagnostics.config import EarlyStoppingParams, FitParams, TrackedRunsParams
+from dl_lab.diagnostics.config import EarlyStoppingParams, FitParams, Seeds, TrackedRunsParams
 from dl_lab.diagnostics.curves import KINDS, synthetic_history
 from dl_lab.diagnostics.early_stopping import lightning_early_stopping, simulate_early_stopping
+from dl_lab.diagnostics.jobs import first_seed
 from dl_lab.evaluation.fit import diagnose_fit, diagnosis_row, fit_diagnosis_tags
 from dl_lab.reporting.diagnostics.fit import plot_early_stopping, plot_fit_panels
 from dl_lab.training.fit import fit as fit_variant
 
 
-def diagnose_synthetic_curves(params: FitParams, seed: int) -> tuple[pd.DataFrame, Figure]:
-    """Diagnose one synthetic history of each regime; a table and annotated curves."""
-    histories = {k: synthetic_history(k, params.synthetic_epochs, seed=seed) for k in KINDS}
-    diagnoses = {k: diagnose_fit(h, params.thresholds) for k, h in histories.items()}
-    table = pd.DataFrame(
-        [{"curve": k, "expected": k, **diagnosis_row(d)} for k, d in diagnoses.items()]
-    )
-    table["remedies"] = [" | ".join(d.remedies) for d in diagnoses.values()]
-    return table, plot_fit_panels(histories, diagnoses)
+def diagnose_synthetic_curves(params: FitParams, seeds: Seeds) -> tuple[pd.DataFrame, Figure]:
+    """Diagnose one synthetic history of each regime per seed (its noise); a table and the
+    first seed's annotated curves."""
+    rows, shown = [], {}
+    for seed in seeds:
+        for kind in KINDS:
+            history = synthetic_history(kind, params.synthetic_epochs, seed=seed)
+            diagnosis = diagnose_fit(history, params.thresholds)
+            rows.append({"seed": seed, "curve": kind, "expected": kind, **diagnosis_row(diagnosis),
+                         "remedies": " | ".join(diagnosis.remedies)})  # fmt: skip
+            shown.setdefault(kind, (history, diagnosis))
+    figure = plot_fit_panels({k: h for k, (h, _) in shown.items()},
+                             {k: d for k, (_, d) in shown.items()})  # fmt: skip
+    return pd.DataFrame(rows), figure
 
 
 def train_tracked_runs(
-    model_input: ModelInput, params: TrackedRunsParams, fit: FitParams, seed: int
+    model_input: ModelInput, params: TrackedRunsParams, fit: FitParams, seeds: Seeds
 ) -> tuple[pd.DataFrame, pd.DataFrame, Figure]:
-    """Lightning runs (MLflow child runs, tagged with their diagnosis); histories, table, plot."""
-    histories, rows, diagnoses = {}, [], {}
-    for name, run in params.runs.items():
-        identity = tracking.RunIdentity("diagnostics", "fit_diagnosis", name, seed)
-        data = model_input.train_subset(run.train_size, seed)
-        result = fit_variant(data, run.variant, params.trainer, identity)
-        with tracking.resume_run(result.run_id):
-            tracking.set_tags(fit_diagnosis_tags(result.history, fit.thresholds))
-        diagnoses[name] = diagnose_fit(result.history, fit.thresholds)
-        progress.announce(
-            "diagnostics",
-            f"fit_diagnosis.{name}.seed{seed}",
-            "best_val_acc",
-            result.summary.get("best_val_acc", float("nan")),
-            result.best_epoch or None,
-            result.summary.get("wall_time_s"),
-        )
-        histories[name] = result.history
-        stopped = result.summary.get("epochs_run", 0) < params.trainer.max_epochs
-        rows.append({"run": name, "run_id": result.run_id, "train_size": run.train_size,
-                     "stopped_early": stopped, **result.summary,
-                     **diagnosis_row(diagnoses[name])})  # fmt: skip
-    long = pd.concat([h.assign(run=n) for n, h in histories.items()], ignore_index=True)
-    return long, pd.DataFrame(rows), plot_fit_panels(histories, diagnoses)
+    """Lightning runs on each seed (MLflow child runs, tagged with their diagnosis);
+    histories, table, and the first seed's curves."""
+    histories, rows, shown = [], [], {}
+    for seed in seeds:
+        for name, run in params.runs.items():
+            identity = tracking.RunIdentity("diagnostics", "fit_diagnosis", name, seed)
+            data = model_input.train_subset(run.train_size, seed)
+            result = fit_variant(data, run.variant, params.trainer, identity)
+            with tracking.resume_run(result.run_id):
+                tracking.set_tags(fit_diagnosis_tags(result.history, fit.thresholds))
+            diagnosis = diagnose_fit(result.history, fit.thresholds)
+            progress.announce(
+                "diagnostics",
+                f"fit_diagnosis.{name}.seed{seed}",
+                "best_val_acc",
+                result.summary.get("best_val_acc", float("nan")),
+                result.best_epoch or None,
+                result.summary.get("wall_time_s"),
+            )
+            histories.append(result.history.assign(seed=seed, run=name))
+            shown.setdefault(name, (result.history, diagnosis))
+            stopped = result.summary.get("epochs_run", 0) < params.trainer.max_epochs
+            rows.append({"seed": seed, "run": name, "run_id": result.run_id,
+                         "train_size": run.train_size, "stopped_early": stopped,
+                         **result.summary, **diagnosis_row(diagnosis)})  # fmt: skip
+    figure = plot_fit_panels({n: h for n, (h, _) in shown.items()},
+                             {n: d for n, (_, d) in shown.items()})  # fmt: skip
+    return pd.concat(histories, ignore_index=True), pd.DataFrame(rows), figure
 
 
 def check_early_stopping(
@@ -62,7 +75,8 @@ def check_early_stopping(
     values = params.scripted_val_loss
     ours = simulate_early_stopping(values, params.patience, params.min_delta)
     theirs = lightning_early_stopping(values, params.patience, params.min_delta)
-    row = tracked_table.set_index("run").loc[params.real_run]
+    first = first_seed(tracked_table)  # the real run shown: its first seed
+    row = first.set_index("run").loc[params.real_run]
     table = pd.DataFrame(
         [
             {"source": "rule (ours)", "best_epoch": ours.best_epoch,
@@ -74,7 +88,10 @@ def check_early_stopping(
              "stop_epoch": int(row["epochs_run"]), "stopped_early": bool(row["stopped_early"])},
         ]
     )  # fmt: skip
-    real = tracked_histories[tracked_histories["run"] == params.real_run]
+    real = tracked_histories[
+        (tracked_histories["run"] == params.real_run)
+        & (tracked_histories["seed"] == first["seed"].iloc[0])
+    ]
     title = f"{params.real_run} (Lightning, patience from the trainer config)"
     figure = plot_early_stopping(
         ours.trace, real, int(row["best_epoch"]), int(row["epochs_run"]), title

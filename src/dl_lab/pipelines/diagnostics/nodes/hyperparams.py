@@ -12,8 +12,9 @@ from dl_lab import tracking
 from dl_lab.data.bundle import ModelInput
 from dl_lab.diagnostics.batching import batch_size_runs
 from dl_lab.diagnostics.complexity import mlp_factory
-from dl_lab.diagnostics.config import FitParams, HyperparamsParams, QuadraticParams
-from dl_lab.diagnostics.optimization import classify_lr_outcomes, quadratic_trajectories
+from dl_lab.diagnostics.config import FitParams, HyperparamsParams, QuadraticParams, Seeds
+from dl_lab.diagnostics.jobs import first_seed, seeded_splits
+from dl_lab.diagnostics.optimization import learning_rate_sweep, quadratic_trajectories
 from dl_lab.evaluation.fit import diagnose_fit, labels_by_epoch
 from dl_lab.reporting.diagnostics.optimization import (
     plot_batch_sizes,
@@ -33,35 +34,21 @@ def _train(data: Splits, model: dict[str, int], cfg: LoopConfig, seed: int):
 
 
 def sweep_learning_rates(
-    model_input: ModelInput, params: HyperparamsParams, fit: FitParams, seed: int
+    model_input: ModelInput, params: HyperparamsParams, fit: FitParams, seeds: Seeds
 ) -> tuple[pd.DataFrame, Figure, dict]:
-    """Every rate of every optimizer: outcome (too small / good / too large / diverged)."""
-    data = prepare_splits(model_input, params.train_size, seed)
+    """Every rate of every optimizer on each seed: outcome (too small / good / too large /
+    diverged); metrics: the share of seeds on which each optimizer's largest rate diverged."""
+    data = seeded_splits(model_input, params.train_size, list(seeds))
+    factory = mlp_factory(next(iter(data.values())), params.model["depth"], params.model["width"])
     sweep = params.lr_sweep
-    rows, histories = [], []
-    for optimizer, rates in sweep.rates.items():
-        results = [
-            _train(data, params.model, replace(sweep.loop, optimizer=optimizer, lr=lr), seed)
-            for lr in rates
-        ]
-        outcomes = classify_lr_outcomes(
-            rates, [float(r.history["val_loss"].iloc[-1]) for r in results],
-            [r.diverged for r in results], sweep.tolerance,
-        )  # fmt: skip
-        for lr, result, outcome in zip(rates, results, outcomes, strict=True):
-            last = result.history.iloc[-1]
-            rows.append({"optimizer": optimizer, "lr": lr, "outcome": outcome,
-                         "diverged": result.diverged, "diverged_epoch": result.diverged_epoch,
-                         "final_train_loss": last["train_loss"], "final_val_loss": last["val_loss"],
-                         "final_val_acc": last["val_acc"],
-                         "fit_diagnosis": diagnose_fit(result.history, fit.thresholds).label})  # fmt: skip
-            histories.append(result.history.assign(optimizer=optimizer, lr=lr))
-    table = pd.DataFrame(rows)
-    largest = table.loc[table.groupby("optimizer")["lr"].idxmax()]
-    flags = {
-        f"lr_sweep_{r.optimizer}_largest_diverged": float(r.diverged) for r in largest.itertuples()
-    }
-    return table, plot_lr_sweep(pd.concat(histories), table), tracking.metric_values(flags)
+    table, histories = learning_rate_sweep(
+        factory, data, sweep.rates, sweep.loop, sweep.tolerance, fit.thresholds
+    )
+    largest = table[table["lr"] == table.groupby("optimizer")["lr"].transform("max")]
+    flags = {f"lr_sweep_{name}_largest_diverged": float(part["diverged"].mean())
+             for name, part in largest.groupby("optimizer", sort=False)}  # fmt: skip
+    figure = plot_lr_sweep(first_seed(histories), first_seed(table))
+    return table, figure, tracking.metric_values(flags)
 
 
 def compare_schedules(
@@ -82,16 +69,15 @@ def compare_schedules(
 
 
 def compare_batch_sizes(
-    model_input: ModelInput, params: HyperparamsParams, seed: int
+    model_input: ModelInput, params: HyperparamsParams, seeds: Seeds
 ) -> tuple[pd.DataFrame, pd.DataFrame, Figure]:
-    """Full batch vs single sample vs mini-batch: loss vs updates and vs wall clock."""
-    data = prepare_splits(model_input, params.train_size, seed)
+    """Full batch vs single sample vs mini-batch on each seed: loss vs updates and vs wall
+    clock."""
+    data = seeded_splits(model_input, params.train_size, list(seeds))
     p = params.batch_size
-    make = mlp_factory(data, params.model["depth"], params.model["width"])
-    trace, table = batch_size_runs(
-        make, data, list(p.sizes), p.lr, p.epochs, p.evals_per_epoch, seed=seed
-    )
-    return trace, table, plot_batch_sizes(trace)
+    make = mlp_factory(next(iter(data.values())), params.model["depth"], params.model["width"])
+    trace, table = batch_size_runs(make, data, list(p.sizes), p.lr, p.epochs, p.evals_per_epoch)
+    return trace, table, plot_batch_sizes(first_seed(trace))
 
 
 def study_epochs(

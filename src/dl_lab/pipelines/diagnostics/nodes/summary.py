@@ -6,7 +6,8 @@ import pandas as pd
 
 
 def summarize_fit_diagnoses(**tables: pd.DataFrame) -> pd.DataFrame:
-    """``experiment``, ``run`` and ``fit_diagnosis`` for each table that has the column."""
+    """``experiment``, ``run``, ``seed`` (where the table has seeds) and ``fit_diagnosis``
+    for each table that has the column."""
     rows = []
     for experiment, table in tables.items():
         if "fit_diagnosis" not in table:
@@ -15,7 +16,7 @@ def summarize_fit_diagnoses(**tables: pd.DataFrame) -> pd.DataFrame:
                 if c in table]  # fmt: skip
         for _, row in table.iterrows():
             name = " ".join(f"{row[k]}" for k in keys) if keys else str(row.name)
-            rows.append(
-                {"experiment": experiment, "run": name, "fit_diagnosis": row["fit_diagnosis"]}
-            )
+            seed = {"seed": row["seed"]} if "seed" in table else {}
+            rows.append({"experiment": experiment, "run": name, **seed,
+                         "fit_diagnosis": row["fit_diagnosis"]})  # fmt: skip
     return pd.DataFrame(rows)
