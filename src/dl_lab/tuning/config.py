@@ -9,6 +9,7 @@ budget and batch size, the final retrain's fixed epochs, and for both no early s
 from __future__ import annotations
 
 import importlib.util
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
@@ -63,6 +64,13 @@ class StorageConfig(StrictModel):
                 f"storage url {url!r} must start with one of {', '.join(STORAGE_SCHEMES)} "
                 "(several workers on one study: PostgreSQL, MySQL or a journal file)"
             )
+        if urlsplit(url).password is not None:
+            raise ValueError(
+                "storage url carries a password, and parameters are logged to MLflow: leave "
+                "it out (postgresql://user@host/db) and give it as PGPASSWORD, in the "
+                "environment or in conf/local/credentials.yml under `environment:`, or in "
+                "~/.pgpass (docs/scale.md)"
+            )
         return url
 
 
@@ -105,6 +113,13 @@ class TuningConfig(StrictModel):
     study_name: str = Field(min_length=1)
     n_trials: int = Field(ge=1, description="total over every session, not an increment")
     worker: int = Field(0, ge=0, description="index of this worker when several share a study")
+    wait_for_workers: int | None = Field(
+        None,
+        ge=0,
+        description="seconds the kedro run waits, its own trials done, for the trials other "
+        "workers still train (null: as long as they run, where heartbeats tell a dead "
+        "worker's trial (RDB); with a journal file, storage.grace_period)",
+    )
     sampler: SamplerConfig = SamplerConfig()
     pruner: PrunerConfig = PrunerConfig()
     storage: StorageConfig = StorageConfig()
@@ -112,6 +127,14 @@ class TuningConfig(StrictModel):
     trial: TrialConfig = TrialConfig()
     final: FinalConfig = FinalConfig()
     search_space: SearchSpace
+
+    def worker_wait_s(self) -> int | None:
+        """How long the kedro run waits for other workers' trials (``wait_for_workers``)."""
+        if self.wait_for_workers is not None:
+            return self.wait_for_workers
+        heartbeats = not self.storage.url.startswith("journal:")
+        heartbeats = heartbeats and self.storage.heartbeat_interval is not None
+        return None if heartbeats else (self.storage.grace_period or 0)
 
     @model_validator(mode="after")
     def _grid_is_finite(self) -> TuningConfig:

@@ -72,8 +72,11 @@ def fit_trial(
         )
 
 
-def _finish(run_id: str, trial: optuna.Trial, values: list[float], state: str) -> float | None:
-    """Log the pruner's values and the trial's outcome into its run; the objective value."""
+def _finish(
+    run_id: str, trial: optuna.Trial, values: list[float], state: str, worker: int
+) -> float | None:
+    """Log the pruner's values and the trial's outcome into its run; the objective value.
+    ``worker``: the index of the worker that ran the trial (``tuning.worker``)."""
     for epoch, value in enumerate(values, start=1):
         tracking.log_metrics(run_id, {"intermediate_value": value}, step=epoch)
     best = max(values) if values else None
@@ -83,6 +86,7 @@ def _finish(run_id: str, trial: optuna.Trial, values: list[float], state: str) -
         trial.set_user_attr("best_epoch", int(np.argmax(values)) + 1)
     trial.set_user_attr("epochs_run", len(values))
     trial.set_user_attr("mlflow_run_id", run_id)
+    trial.set_user_attr("worker", worker)
     tracking.log_metrics(run_id, outcome)
     tracking.set_tags({"trial_state": state})
     return best
@@ -103,7 +107,7 @@ def make_objective(
         params = suggest(trial, cfg.search_space)
         variant, batch_size = to_variant(params, seed)
         trainer_cfg = cfg.trial.trainer_config(cfg.trainer, batch_size)
-        identity = trial_identity(study, trial.number, variant)
+        identity = trial_identity(study, trial.number, variant).with_tags(worker=cfg.worker)
         recorder, pruned = ReportedValues(MONITOR), None
         run_params = {"trial": params, "seed": seed}
         with tracking.child_run(run_name(identity), identity.tags(), run_params) as run_id:
@@ -112,11 +116,12 @@ def make_objective(
             except optuna.TrialPruned as signal:
                 pruned = signal
             except Exception as err:
-                _finish(run_id, trial, recorder.values, "FAIL")
+                _finish(run_id, trial, recorder.values, "FAIL", cfg.worker)
                 if stop_behind(err) is not None:  # stopped, not broken: run it again next time
                     trial.set_user_attr(INTERRUPTED, True)
                 raise
-            best = _finish(run_id, trial, recorder.values, "PRUNED" if pruned else "COMPLETE")
+            state = "PRUNED" if pruned else "COMPLETE"
+            best = _finish(run_id, trial, recorder.values, state, cfg.worker)
         if pruned is not None:
             raise pruned
         return best

@@ -34,6 +34,7 @@ def trials_table(study: optuna.Study) -> pd.DataFrame:
                 "retry_of": history[0] if history else None,
                 "retried": t.number in retried,
                 "mlflow_run_id": t.user_attrs.get("mlflow_run_id"),
+                "worker": t.user_attrs.get("worker"),
                 **{f"param_{k}": v for k, v in t.params.items()},
             }
         )

@@ -5,25 +5,35 @@ that created it, with one child run per trial. The study run's id is stored in t
 study itself (``user_attrs``), so a later session, or another worker sharing the
 storage, re-opens the same run and its trials land beside the earlier ones; its
 ``kedro run`` parent is tagged with ``study`` and ``study_run_id`` to find it.
+
+``run_study`` is what the tuning pipeline runs: it creates or continues the study, runs
+trials, waits for those other workers still train, and summarizes. ``join_study`` is what
+an extra worker runs (``kedro tune-worker``): trials only, into the same study run, until
+the study has ``n_trials``; the kedro run summarizes.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
+import optuna
 import pandas as pd
 
 from dl_lab import tracking
 from dl_lab.data.bundle import ModelInput
 from dl_lab.errors import NonFiniteLossError
 from dl_lab.tuning.config import TuningConfig
+from dl_lab.tuning.locks import study_lock
 from dl_lab.tuning.objective import make_objective
 from dl_lab.tuning.results import best_summary, importance_table, intermediate_table, trials_table
 from dl_lab.tuning.runs import run_name
 from dl_lab.tuning.study import finished_count, open_study, optimize, redact
 
 RUN_ATTR = "mlflow_run_id"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -71,7 +81,14 @@ def run_study(data: ModelInput, cfg: TuningConfig, study_run: tracking.RunIdenti
     ) as run_id:
         study.set_user_attr(RUN_ATTR, run_id)
         objective = make_objective(data, cfg, study_run)
-        ran = optimize(study, objective, cfg.n_trials, catch=(NonFiniteLossError,))
+        ran = optimize(
+            study,
+            objective,
+            cfg.n_trials,
+            catch=(NonFiniteLossError,),
+            lock=study_lock(cfg.storage, cfg.study_name),
+            wait_s=cfg.worker_wait_s(),
+        )
         if not any(t.state.name == "COMPLETE" for t in study.get_trials(deepcopy=False)):
             raise RuntimeError(
                 f"no trial of study {cfg.study_name!r} completed ({finished_count(study)} "
@@ -87,3 +104,48 @@ def run_study(data: ModelInput, cfg: TuningConfig, study_run: tracking.RunIdenti
         )
         tracking.log_metrics(run_id, study_metrics(result))
     return result
+
+
+def join_study(
+    data: ModelInput,
+    cfg: TuningConfig,
+    study_run: tracking.RunIdentity,
+    wait_s: float = 600.0,
+    poll_s: float = 1.0,
+) -> int:
+    """Work on a study that a ``kedro run --pipelines tuning`` runs: wait (up to ``wait_s``)
+    for its MLflow study run, then run trials into it until the study, all workers
+    together, has ``cfg.n_trials``. Returns how many trials ran here.
+
+    ``cfg.worker`` must set this worker apart (its sampler's seed); ``study_run`` is the
+    study's identity, as the kedro run builds it.
+    """
+    study = open_study(cfg, study_run.seed)
+    run_id = _study_run_id(study, wait_s, poll_s)
+    with tracking.reopen_or_start_run(
+        run_name(study_run), study_run.tags(), study_params(cfg), run_id
+    ):
+        objective = make_objective(data, cfg, study_run)
+        return optimize(
+            study,
+            objective,
+            cfg.n_trials,
+            catch=(NonFiniteLossError,),
+            lock=study_lock(cfg.storage, cfg.study_name),
+            wait_s=0,  # the kedro run waits for the trials still training, not the workers
+        )
+
+
+def _study_run_id(study: optuna.Study, wait_s: float, poll_s: float) -> str:
+    """The id of the study's MLflow run, once the kedro run that owns the study made it."""
+    deadline = time.monotonic() + wait_s
+    while (run_id := study.user_attrs.get(RUN_ATTR)) is None:
+        if time.monotonic() >= deadline:
+            raise TimeoutError(
+                f"study {study.study_name!r} has no MLflow study run after {wait_s:g} s: start "
+                "`kedro run --pipelines tuning` with the same tuning.storage.url (it creates "
+                "the run), or give the worker more time (--wait)"
+            )
+        log.info("study %s: waiting for the kedro run to start it", study.study_name)
+        time.sleep(poll_s)
+    return run_id

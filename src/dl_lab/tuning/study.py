@@ -7,10 +7,18 @@ trials send heartbeats; a trial whose process died is failed once its grace peri
 over and re-queued by ``RetryHeartbeatStaleTrialCallback`` (Optuna 5's name for
 ``RetryFailedTrialCallback``). A trial stopped by SIGTERM or Ctrl+C (user attribute
 ``interrupted``) is re-queued the same way when the study is next opened, with any storage.
+
+Several workers may share one study (a ``kedro run --pipelines tuning`` and ``kedro
+tune-worker`` processes, docs/scale.md): each starts one trial at a time under the study's
+lock (``tuning.locks``), only while fewer than ``n_trials`` are taken, so the study ends
+with exactly ``n_trials``, never one per worker too many.
 """
 
 from __future__ import annotations
 
+import itertools
+import logging
+import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +31,10 @@ from optuna.trial import TrialState
 
 from dl_lab import progress
 from dl_lab.tuning.config import StorageConfig, TuningConfig
+from dl_lab.tuning.locks import LocalLock, StudyLock, study_lock
 from dl_lab.tuning.samplers import PRUNERS, SAMPLERS
+
+log = logging.getLogger(__name__)
 
 DIRECTION = "maximize"  # the objective is validation accuracy
 INTERRUPTED = "interrupted"  # user attribute of a trial stopped by SIGTERM or Ctrl+C
@@ -72,12 +83,34 @@ def retried_numbers(trials: list[optuna.trial.FrozenTrial]) -> set[int]:
 
 def finished_count(study: optuna.Study) -> int:
     """Trials that count toward ``n_trials``: complete, pruned, or failed and not retried."""
-    trials = study.get_trials(deepcopy=False)
+    return _counted(study.get_trials(deepcopy=False), (TrialState.COMPLETE, TrialState.PRUNED))
+
+
+def _counted(trials: list[optuna.trial.FrozenTrial], states: tuple[TrialState, ...]) -> int:
+    """Trials in ``states``, and the failed ones that were not retried."""
     retried = retried_numbers(trials)
-    done = (TrialState.COMPLETE, TrialState.PRUNED)
     return sum(
-        t.state in done or (t.state == TrialState.FAIL and t.number not in retried) for t in trials
+        t.state in states or (t.state == TrialState.FAIL and t.number not in retried)
+        for t in trials
     )
+
+
+def has_room(study: optuna.Study, n_trials: int) -> bool:
+    """Whether a worker may start a trial: one is queued (a retry), or fewer than
+    ``n_trials`` are taken (finished or running, by any worker)."""
+    trials = study.get_trials(deepcopy=False)
+    if any(t.state == TrialState.WAITING for t in trials):
+        return True
+    sampler = study.sampler
+    if isinstance(sampler, optuna.samplers.GridSampler) and sampler.is_exhausted(study):
+        return False  # every grid point was tried: another trial would repeat one
+    taken = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
+    return _counted(trials, taken) < n_trials
+
+
+def running_count(study: optuna.Study) -> int:
+    """Trials that some worker is training now."""
+    return len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
 
 
 def open_study(cfg: TuningConfig, seed: int) -> optuna.Study:
@@ -88,18 +121,25 @@ def open_study(cfg: TuningConfig, seed: int) -> optuna.Study:
     together on one shared study from drawing the same configurations.
     """
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(
-        study_name=cfg.study_name,
-        storage=build_storage(cfg.storage),
-        direction=DIRECTION,
-        pruner=PRUNERS.build(
-            cfg.pruner.name,
-            **cfg.pruner.model_dump(exclude={"name"}),
-            max_epochs=cfg.trial.max_epochs,
-        ),
-        load_if_exists=True,
-    )
-    requeue_interrupted(study, cfg.storage.max_retry)
+    lock = study_lock(cfg.storage, cfg.study_name)
+    try:
+        # Workers that start together take turns: one creates the tables and the study
+        # (Optuna's table creation is not safe to race), and a stopped trial is re-queued once.
+        with lock:
+            study = optuna.create_study(
+                study_name=cfg.study_name,
+                storage=build_storage(cfg.storage),
+                direction=DIRECTION,
+                pruner=PRUNERS.build(
+                    cfg.pruner.name,
+                    **cfg.pruner.model_dump(exclude={"name"}),
+                    max_epochs=cfg.trial.max_epochs,
+                ),
+                load_if_exists=True,
+            )
+            requeue_interrupted(study, cfg.storage.max_retry)
+    finally:
+        lock.close()
     study.sampler = SAMPLERS.build(
         cfg.sampler.name,
         n_startup_trials=cfg.sampler.n_startup_trials,
@@ -125,38 +165,72 @@ def requeue_interrupted(study: optuna.Study, max_retry: int | None) -> None:
                 retry(study, trial)
 
 
-class StopAtTotal:
-    """Stops this worker once the study (all workers together) has ``total`` finished trials."""
-
-    def __init__(self, total: int) -> None:
-        self.total = total
-
-    def __call__(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
-        if finished_count(study) >= self.total:
-            study.stop()
-
-
 def optimize(
     study: optuna.Study,
     objective: Callable[[optuna.Trial], float],
     n_trials: int,
     catch: tuple[type[Exception], ...] = (),
+    lock: StudyLock | None = None,
+    wait_s: float | None = 0,
+    poll_s: float = 1.0,
 ) -> int:
-    """Run the trials still missing to reach ``n_trials`` in total; return how many ran."""
-    before = _started(study)
-    remaining = n_trials - finished_count(study)
-    if remaining > 0:
-        study.optimize(
-            objective,
-            n_trials=remaining,
-            catch=catch,
-            callbacks=[StopAtTotal(n_trials)],
-            gc_after_trial=False,
-            show_progress_bar=progress.interactive(),  # Optuna's bar, on a terminal only
-        )
-    return len(_started(study) - before)
+    """Run trials until the study (all workers together) has ``n_trials``; return how many
+    ran in this process.
+
+    Each trial starts under ``lock`` (``locks.study_lock``, closed at the end; without one,
+    this process is taken to be the study's only worker): the worker checks that there is
+    room and creates the trial, then lets go as the trial begins, so the others start theirs
+    while it trains. Once there is no room, it waits up to ``wait_s`` seconds (None: as long
+    as it takes; 0: not at all) for the trials other workers are training, so that the study
+    is complete when it is summarized. While it waits, trials whose worker died are failed
+    (heartbeats, RDB storages) and their retries run here.
+    """
+    lock = lock or LocalLock()
+    ran, waiting_since = 0, None
+    remaining = max(n_trials - finished_count(study), 0)
+    bar = progress.bar(itertools.count(), total=remaining, desc=study.study_name, unit="trial")
+    try:
+        while True:
+            with lock:
+                started = has_room(study, n_trials)
+                if started:
+                    study.optimize(
+                        _released(objective, lock),
+                        n_trials=1,
+                        catch=catch,
+                        gc_after_trial=False,
+                        show_progress_bar=False,
+                    )
+            if started:
+                ran, waiting_since = ran + 1, None
+                next(bar)
+                continue
+            running = running_count(study)
+            if not running:
+                break
+            waiting_since = waiting_since or time.monotonic()
+            if wait_s is not None and time.monotonic() - waiting_since >= wait_s:
+                if wait_s:
+                    log.warning(
+                        "study %s: %d trials of other workers still running after %s s; "
+                        "summarizing without them",
+                        study.study_name,
+                        running,
+                        wait_s,
+                    )
+                break
+            time.sleep(poll_s)
+            optuna.storages.fail_stale_trials(study)  # a dead worker's trial: failed, retried
+    finally:
+        lock.close()
+    return ran
 
 
-def _started(study: optuna.Study) -> set[int]:
-    """Numbers of the trials that have started (all but those queued and waiting)."""
-    return {t.number for t in study.get_trials(deepcopy=False) if t.state != TrialState.WAITING}
+def _released(objective: Callable[[optuna.Trial], float], lock: StudyLock):
+    """``objective``, letting go of ``lock`` first: the trial exists once it is called."""
+
+    def run(trial: optuna.Trial) -> float:
+        lock.release()
+        return objective(trial)
+
+    return run
