@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 import torch
@@ -17,6 +19,7 @@ from dl_lab.rl.agents import (
     result_policy,
     save_agent,
     train_agent,
+    train_and_evaluate,
 )
 from dl_lab.rl.common import evaluate, no_log
 from dl_lab.rl.envs import EnvFactory
@@ -91,3 +94,24 @@ def test_agents_behind_extra_wrappers_are_not_saved():
     )
     with pytest.raises(ValueError, match="extra wrappers"):
         agent_bundle(result, env_fn)
+
+
+def test_a_training_job_and_its_result_survive_pickling_as_for_a_worker_process():
+    shaped = EnvFactory(GRIDWORLD_ID, {"size": (1, 5), "goal": (0, 4)}).with_wrappers(
+        shaping_wrapper("potential", "manhattan", 0.9)
+    )
+    job = {
+        "algorithm": "q_learning",
+        "options": {"episodes": 8},
+        "seed": 3,
+        "env_fn": shaped,
+        "eval_episodes": 2,
+        "eval_seed": 9,
+        "eval_env_fn": EnvFactory(GRIDWORLD_ID, {"size": (1, 5), "goal": (0, 4)}),
+    }
+    here = train_and_evaluate(**job)
+    there = pickle.loads(pickle.dumps(train_and_evaluate(**pickle.loads(pickle.dumps(job)))))
+    assert there.result.episode_returns == here.result.episode_returns
+    assert there.records == here.records and len(here.records) == 2 * 8  # return, length
+    np.testing.assert_array_equal(there.eval_returns, here.eval_returns)
+    assert torch.equal(there.result.state["q_table"], here.result.state["q_table"])

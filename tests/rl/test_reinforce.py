@@ -13,7 +13,9 @@ from dl_lab.rl.reinforce import (
     build_networks,
     collect,
     gradient_variance,
+    policy_terms,
     rewards_to_go,
+    sample_actions,
     train,
 )
 
@@ -68,6 +70,36 @@ def test_gradient_variance_compares_both_estimators_on_the_same_episodes():
         )
     shifted = gradient_variance(policy, critic, batch, gamma=0.99)  # a constant baseline near E[G]
     assert shifted["grad_variance_baseline"] < shifted["grad_variance_no_baseline"]
+
+
+def test_per_episode_gradients_match_one_backward_pass_per_episode():
+    torch.manual_seed(3)
+    policy, critic = build_networks(ReinforceConfig(seed=0), 4, 2)
+    batch = collect(policy, EnvFactory("CartPole-v1").vector(5), seed=4)
+    returns = rewards_to_go(batch.rewards, batch.mask, 0.99)
+    with torch.no_grad():
+        values = critic(batch.obs).squeeze(-1)
+    log_probs, params = policy_terms(policy, batch), list(policy.parameters())
+    expected = {}
+    for name, psi in (("no_baseline", returns), ("baseline", returns - values)):
+        per_episode = []
+        for i in range(batch.mask.shape[1]):  # the plain way: one backward pass per episode
+            surrogate = (log_probs[:, i] * psi[:, i] * batch.mask[:, i]).sum()
+            grads = torch.autograd.grad(surrogate, params, retain_graph=True)
+            per_episode.append(torch.cat([g.reshape(-1) for g in grads]))
+        stacked = torch.stack(per_episode)
+        expected[f"grad_variance_{name}"] = float(stacked.var(dim=0).sum())
+        expected[f"grad_mean_norm_{name}"] = float(stacked.mean(dim=0).norm())
+    assert gradient_variance(policy, critic, batch, 0.99) == pytest.approx(expected, rel=1e-5)
+
+
+def test_sampled_actions_follow_the_softmax():
+    torch.manual_seed(0)
+    logits = torch.log(torch.tensor([[0.2, 0.5, 0.3]])).expand(40_000, 3)
+    counts = torch.bincount(sample_actions(logits), minlength=3) / 40_000
+    assert counts.tolist() == pytest.approx([0.2, 0.5, 0.3], abs=0.01)  # 4 standard errors
+    certain = torch.tensor([[0.0, float("-inf")], [float("-inf"), 0.0]])
+    assert sample_actions(certain).tolist() == [0, 1]
 
 
 def test_a_short_run_logs_returns_and_variance_probes():

@@ -1,4 +1,4 @@
-"""The agent registry, configs from plain options, and saved agents.
+"""The agent registry, configs from plain options, one agent's training job, and saved agents.
 
 A saved agent is a plain dict (``algorithm``, ``env_id``, ``env_kwargs``, ``config``,
 ``state``) of tensors, numbers, strings, lists and dicts, written with ``torch.save`` and
@@ -17,7 +17,7 @@ import torch
 
 from dl_lab.registry import Registry
 from dl_lab.rl import dqn, reinforce, tabular
-from dl_lab.rl.common import Logger, Policy, TrainResult, evaluate
+from dl_lab.rl.common import Logger, MetricRecorder, Policy, TrainResult, evaluate
 from dl_lab.rl.envs import EnvFactory
 
 BUNDLE_KEYS = ("algorithm", "env_id", "env_kwargs", "config", "state")
@@ -63,6 +63,39 @@ def make_config(algorithm: str, options: Mapping[str, Any], **overrides: Any) ->
 def train_agent(algorithm: str, config: Any, env_fn: EnvFactory, log: Logger) -> TrainResult:
     """Train the registered ``algorithm``."""
     return AGENTS.build(algorithm).train(config, env_fn, log)
+
+
+@dataclass
+class TrainedAgent:
+    """What one training job returns: training's result, the final greedy returns and every
+    metric point training logged (``(key, value, step)``), all picklable."""
+
+    result: TrainResult
+    eval_returns: np.ndarray
+    records: list[tuple[str, float, int]]
+
+
+def train_and_evaluate(
+    algorithm: str,
+    options: Mapping[str, Any],
+    seed: int,
+    env_fn: EnvFactory,
+    eval_episodes: int,
+    eval_seed: int,
+    eval_env_fn: EnvFactory | None = None,
+) -> TrainedAgent:
+    """Train one agent with its seed, then evaluate it greedily on ``eval_episodes`` fresh
+    episodes (on ``eval_env_fn``, else ``env_fn``).
+
+    A job for :func:`dl_lab.parallel.run_each`: it seeds itself from ``seed``, so any worker
+    (or this process) gives the same result, and it touches no MLflow run; the metrics it
+    recorded come back for the caller to log.
+    """
+    config = make_config(algorithm, options, seed=seed)
+    recorder = MetricRecorder()
+    result = train_agent(algorithm, config, env_fn, recorder)
+    returns = evaluate(result_policy(result), eval_env_fn or env_fn, eval_episodes, eval_seed)
+    return TrainedAgent(result, returns, recorder.records)
 
 
 def agent_bundle(result: TrainResult, env_fn: EnvFactory) -> dict[str, Any]:

@@ -56,6 +56,10 @@ class Study(StrictModel):
     curves: Curves
     solved_return: float | None = None
     """the mean greedy return that counts as solved (None: the table leaves it open)"""
+    eval_episodes: int | None = Field(None, ge=1)
+    """greedy episodes of each agent's final evaluation (None: ``rl_budget.eval_episodes``);
+    fewer where fewer say as much: one on a deterministic grid, whose greedy episodes are
+    all the same"""
 
     @model_validator(mode="after")
     def _variants_build(self) -> Study:
@@ -65,6 +69,10 @@ class Study(StrictModel):
             except Exception as err:
                 raise ValueError(f"variant {name!r}: {err}") from err
         return self
+
+    def final_episodes(self, budget: Budget) -> int:
+        """The greedy episodes of each agent's final evaluation."""
+        return self.eval_episodes or budget.eval_episodes
 
     def options(self, variant: str) -> dict[str, Any]:
         """Shared options, then the variant's, then the study's sizes."""

@@ -18,6 +18,7 @@ import torch
 from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
 from torch import nn
+from torch.func import functional_call, grad, vmap
 
 from dl_lab import progress
 from dl_lab.models import NETWORKS
@@ -79,6 +80,15 @@ class Batch:
         return self.mask.sum(0).numpy().astype(int)
 
 
+def sample_actions(logits: torch.Tensor) -> torch.Tensor:
+    """One action per row of ``logits``, drawn from softmax(logits) by inverting its CDF
+    with torch's generator: the draw of ``Categorical(logits=logits).sample()`` without the
+    cost of building a distribution (which dominates at a few environments per step)."""
+    cdf = torch.softmax(logits, dim=-1).cumsum(dim=-1)  # (N, A)
+    u = torch.rand(logits.shape[:-1] + (1,))
+    return (u > cdf[..., :-1]).sum(dim=-1)  # the first action whose CDF reaches u
+
+
 def collect(policy: nn.Module, envs, seed: int | None) -> Batch:
     """Run every environment of ``envs`` to the end of one episode with actions from ``policy``."""
     obs, _ = envs.reset(seed=seed)
@@ -88,7 +98,7 @@ def collect(policy: nn.Module, envs, seed: int | None) -> Batch:
     while not finished.all():
         with torch.no_grad():
             logits = policy(torch.as_tensor(obs, dtype=torch.float32))  # (N, A)
-            actions = torch.distributions.Categorical(logits=logits).sample().numpy()
+            actions = sample_actions(logits).numpy()
         next_obs, rewards, terminated, truncated, _ = envs.step(actions)
         steps.append((obs, actions, rewards, ~finished))
         finished |= terminated | truncated
@@ -114,8 +124,8 @@ def rewards_to_go(rewards: torch.Tensor, mask: torch.Tensor, gamma: float) -> to
 
 def policy_terms(policy: nn.Module, batch: Batch) -> torch.Tensor:
     """log pi(a_t | s_t) of the batch's actions; (T, N)."""
-    logits = policy(batch.obs)  # (T, N, A)
-    return torch.distributions.Categorical(logits=logits).log_prob(batch.actions)
+    log_probs = torch.log_softmax(policy(batch.obs), dim=-1)  # (T, N, A)
+    return log_probs.gather(-1, batch.actions.unsqueeze(-1)).squeeze(-1)
 
 
 def advantages(
@@ -133,22 +143,27 @@ def gradient_variance(policy: nn.Module, critic: nn.Module, batch: Batch, gamma:
     """Per-episode gradient estimates with and without the baseline, on the same episodes.
 
     Returns, for each estimator, the total variance (trace of the covariance across
-    episodes) and the norm of the mean gradient.
+    episodes) and the norm of the mean gradient. The per-episode gradients come from
+    ``torch.func``: ``grad`` of one episode's surrogate, ``vmap``-ed over the episodes of
+    both estimators, so each episode costs one pass over its own steps.
     """
-    params = [p for p in policy.parameters() if p.requires_grad]
-    log_probs = policy_terms(policy, batch)  # (T, N)
     returns = rewards_to_go(batch.rewards, batch.mask, gamma)
     with torch.no_grad():
         values = critic(batch.obs).squeeze(-1)  # (T, N)
-    estimates: dict[str, list[torch.Tensor]] = {"no_baseline": [], "baseline": []}
-    for name, psi in (("no_baseline", returns), ("baseline", returns - values)):
-        for episode in range(batch.mask.shape[1]):
-            surrogate = (log_probs[:, episode] * psi[:, episode] * batch.mask[:, episode]).sum()
-            grads = torch.autograd.grad(surrogate, params, retain_graph=True)
-            estimates[name].append(torch.cat([g.reshape(-1) for g in grads]))
+    estimators = {"no_baseline": returns, "baseline": returns - values}
+    weights = torch.cat([psi * batch.mask for psi in estimators.values()], dim=1)  # (T, 2N)
+    obs, actions = batch.obs.repeat(1, len(estimators), 1), batch.actions.repeat(1, len(estimators))
+    params = {name: p.detach() for name, p in policy.named_parameters() if p.requires_grad}
+
+    def surrogate(params, obs, actions, weights):  # one episode: (T, D), (T,), (T,)
+        logits = functional_call(policy, params, (obs,))
+        log_probs = torch.log_softmax(logits, dim=-1).gather(-1, actions.unsqueeze(-1))
+        return (log_probs.squeeze(-1) * weights).sum()
+
+    grads = vmap(grad(surrogate), in_dims=(None, 1, 1, 1))(params, obs, actions, weights)
+    flat = torch.cat([g.reshape(weights.shape[1], -1) for g in grads.values()], dim=1)
     out = {}
-    for name, grads in estimates.items():
-        stacked = torch.stack(grads)  # (N, P)
+    for name, stacked in zip(estimators, flat.chunk(len(estimators)), strict=True):  # (N, P)
         out[f"grad_variance_{name}"] = float(stacked.var(dim=0).sum())
         out[f"grad_mean_norm_{name}"] = float(stacked.mean(dim=0).norm())
     return out

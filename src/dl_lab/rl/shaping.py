@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import gymnasium as gym
@@ -139,16 +140,28 @@ class ShapedReward(gym.Wrapper):
         return obs, shaped, terminated, truncated, info
 
 
-def shaping_wrapper(kind: str, potential: str, gamma: float, scale: float = 1.0):
+@dataclass(frozen=True)
+class ShapingWrapper:
     """A wrapper for :class:`~dl_lab.rl.envs.EnvFactory`: ``kind`` of shaping with the
-    registered ``potential``; both names are checked now, not when the env is made."""
-    term = SHAPINGS.get(kind)
+    registered ``potential``, built on each environment it wraps. Plain data, so an
+    environment factory that holds it can be sent to a worker process."""
+
+    kind: str
+    potential: str
+    gamma: float
+    scale: float = 1.0
+
+    def __call__(self, env: gym.Env) -> gym.Env:
+        phi = POTENTIALS.build(self.potential, env=env, scale=self.scale)
+        return ShapedReward(env, phi, SHAPINGS.get(self.kind), self.gamma)
+
+
+def shaping_wrapper(kind: str, potential: str, gamma: float, scale: float = 1.0) -> ShapingWrapper:
+    """The :class:`ShapingWrapper` of ``kind`` and ``potential``; both names are checked now,
+    not when the env is made."""
+    SHAPINGS.check(kind)
     POTENTIALS.check(potential)
-
-    def wrap(env: gym.Env) -> gym.Env:
-        return ShapedReward(env, POTENTIALS.build(potential, env=env, scale=scale), term, gamma)
-
-    return wrap
+    return ShapingWrapper(kind, potential, gamma, scale)
 
 
 def shaped_model(model: Model, potential: Callable[[int], float], kind: str, gamma: float) -> Model:

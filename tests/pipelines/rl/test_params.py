@@ -49,6 +49,28 @@ def test_the_test_environment_changes_sizes_not_studies():
     assert set(test["rl_budget"]["seeds"]) <= set(base["rl_budget"]["seeds"])
 
 
+def test_every_variant_a_verdict_reads_runs_on_three_seeds_or_more(parameters):
+    """No comparison that feeds a verdict rests on fewer than three seeds (conf/base)."""
+    params = parameters("base")
+    budget, config = Budget(**params["rl_budget"]), FindingsConfig(**params["rl"]["findings"])
+    studies = studies_of(params["rl"])
+    for question, study, _, _ in config.named():
+        for variant in studies[study]["variants"]:
+            assert len(budget.seeds_for(study, variant)) >= 3, (question, study, variant)
+
+
+def test_only_deterministic_grids_are_evaluated_on_one_episode(parameters):
+    """One greedy episode is the whole evaluation only where every episode is the same."""
+    params = parameters("base")
+    budget = Budget(**params["rl_budget"])
+    for name, block in studies_of(params["rl"]).items():
+        study = STUDY_KINDS[block["kind"]](**block)
+        if study.final_episodes(budget) == 1:
+            assert study.env_id == "dl_lab/GridWorld-v0", name
+            assert study.layout.get("slip", 0.0) == 0.0, name
+    assert STUDY_KINDS["dqn"](**params["rl"]["dqn"]).final_episodes(budget) == 100
+
+
 def test_cartpole_thresholds_are_one_number():
     """The solved line of the DQN and REINFORCE figures is the return DQN stops at."""
     rl = _load("base")["rl"]
@@ -76,6 +98,7 @@ STUDY = {
         ({"kind": "dqn"}, "Input should be 'exploration'"),
         ({"curves": {"title": "t", "x": "time"}}, "Input should be 'episode' or 'env_steps'"),
         ({"solved": 475.0}, "Extra inputs are not permitted"),
+        ({"eval_episodes": 0}, "eval_episodes"),
     ],
 )
 def test_bad_studies_fail_with_the_key_and_the_allowed_values(change, message):

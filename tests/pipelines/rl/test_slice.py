@@ -74,7 +74,7 @@ def test_gridworld_value_iteration_and_q_learning(run_slice, tracked):
         "epsilon_decay",
         42,
     )
-    assert row["eval_episodes"] == 5 and 0.0 <= row["optimal_action_share"] <= 1.0
+    assert row["eval_episodes"] == 1 and 0.0 <= row["optimal_action_share"] <= 1.0
     assert row["greedy_path_length"] >= 4  # no path to the goal is shorter
     reload = _reload(run_slice, out, "q_learning", "gridworld")
     assert reload["reproduced"].all() and reload["algorithm"].tolist() == ["q_learning"]

@@ -1,20 +1,26 @@
-"""Running a study: one MLflow child run per agent (variant x seed), and its tables.
+"""Running a study: its agents (variant x seed) trained as independent jobs on every core,
+one MLflow child run per agent, and its tables.
 
-Kedro-side glue over :mod:`dl_lab.rl`: the library trains, this module tracks. Per-episode
-returns are kept in memory during training and written to the child run in batches.
+Kedro-side glue over :mod:`dl_lab.rl`: the library trains, this module tracks. Each agent is
+a job of :func:`dl_lab.rl.agents.train_and_evaluate` on the shared worker pool
+(:mod:`dl_lab.parallel`; ``DL_LAB_WORKERS=1`` trains them here, one after the other, with
+the same results). As each job finishes, this process opens the agent's child run and logs
+its parameters, per-episode metrics and final greedy returns in a few batched requests,
+while the other jobs keep training.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from dl_lab import progress, tracking
-from dl_lab.rl.agents import make_config, result_policy, train_agent
-from dl_lab.rl.common import MetricRecorder, TrainResult, evaluate
+from dl_lab import parallel, progress, tracking
+from dl_lab.rl.agents import TrainedAgent, train_and_evaluate
+from dl_lab.rl.common import TrainResult
 from dl_lab.rl.config import Budget, Study
 from dl_lab.rl.envs import EnvFactory
 
@@ -31,39 +37,52 @@ class AgentRun:
     env_fn: EnvFactory
 
 
-def run_agent(
+def agent_jobs(
     study: str,
-    variant: str,
     spec: Study,
     budget: Budget,
-    seed: int,
-    env_fn: EnvFactory,
-    eval_env_fn: EnvFactory | None = None,
-) -> AgentRun:
-    """Train one agent in its own child run, then evaluate it greedily on fresh episodes."""
-    config = make_config(spec.algorithm, spec.options(variant), seed=seed)
+    make_env: Callable[[str], tuple[EnvFactory, EnvFactory | None]] | None = None,
+) -> list[tuple[str, int, dict[str, Any]]]:
+    """``(variant, seed, job)`` for every agent of the study, in variant then seed order;
+    ``make_env(variant)`` gives its (train, eval) environments."""
+    agents = []
+    for variant in spec.variants:
+        env_fn, eval_env_fn = (
+            make_env(variant) if make_env else (EnvFactory(spec.env_id, spec.env_kwargs), None)
+        )
+        for seed in budget.seeds_for(study, variant):
+            job = {
+                "algorithm": spec.algorithm,
+                "options": spec.options(variant),
+                "seed": seed,
+                "env_fn": env_fn,
+                "eval_episodes": spec.final_episodes(budget),
+                "eval_seed": budget.eval_seed,
+                "eval_env_fn": eval_env_fn,
+            }
+            agents.append((variant, seed, job))
+    return agents
+
+
+def track_agent(study: str, variant: str, seed: int, spec: Study, trained: TrainedAgent) -> str:
+    """The agent's child run: parameters, tags, every training metric and the final greedy
+    returns; logs its summary line and returns the run id."""
+    result, returns = trained.result, trained.eval_returns
     identity = tracking.RunIdentity("rl", study, variant, seed).with_tags(
         algorithm=spec.algorithm, env_id=spec.env_id
     )
-    recorder = MetricRecorder()
-    with tracking.identified_run(identity, asdict(config)) as run_id:
-        result = train_agent(spec.algorithm, config, env_fn, recorder)
-        returns = evaluate(
-            result_policy(result), eval_env_fn or env_fn, budget.eval_episodes, budget.eval_seed
-        )
-        tracking.log_metric_history(run_id, recorder.records)
-        tracking.log_metrics(
-            run_id,
-            {
-                "final_eval_mean_return": returns.mean(),
-                "final_eval_std_return": returns.std(),
-                "env_steps": result.env_steps,
-                "wall_time_s": result.wall_time_s,
-            },
-        )
+    final = {
+        "final_eval_mean_return": returns.mean(),
+        "final_eval_std_return": returns.std(),
+        "env_steps": result.env_steps,
+        "wall_time_s": result.wall_time_s,
+    }
+    with tracking.identified_run(identity, result.config) as run_id:
+        points = [*trained.records, *((key, float(value), 0) for key, value in final.items())]
+        tracking.log_metric_history(run_id, points)
     name = f"{study}.{variant}.seed{seed}"
     progress.announce("rl", name, "eval_mean_return", returns.mean(), seconds=result.wall_time_s)
-    return AgentRun(study, variant, seed, result, returns, env_fn)
+    return run_id
 
 
 def run_study(
@@ -72,15 +91,18 @@ def run_study(
     budget: Budget,
     make_env: Callable[[str], tuple[EnvFactory, EnvFactory | None]] | None = None,
 ) -> list[AgentRun]:
-    """Every variant of ``spec`` on its seeds; ``make_env(variant)`` gives (train, eval) envs."""
-    runs = []
-    for variant in spec.variants:
-        env_fn, eval_env_fn = (
-            make_env(variant) if make_env else (EnvFactory(spec.env_id, spec.env_kwargs), None)
+    """Every variant of ``spec`` on its seeds, trained in parallel, each tracked as it
+    finishes; the runs in variant then seed order, whatever order they finished in."""
+    agents = agent_jobs(study, spec, budget, make_env)
+    runs: dict[int, AgentRun] = {}
+    jobs = [job for _, _, job in agents]
+    for index, trained in parallel.run_each(train_and_evaluate, jobs):
+        variant, seed, job = agents[index]
+        track_agent(study, variant, seed, spec, trained)
+        runs[index] = AgentRun(
+            study, variant, seed, trained.result, trained.eval_returns, job["env_fn"]
         )
-        for seed in budget.seeds_for(study, variant):
-            runs.append(run_agent(study, variant, spec, budget, seed, env_fn, eval_env_fn))
-    return runs
+    return [runs[index] for index in range(len(agents))]
 
 
 def returns_table(runs: list[AgentRun]) -> pd.DataFrame:

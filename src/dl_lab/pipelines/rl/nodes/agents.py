@@ -77,8 +77,8 @@ def compare_exploration(
 def check_saved_agent(bundle: dict, evaluation: pd.DataFrame, budget: Budget) -> pd.DataFrame:
     """Evaluate a reloaded agent on the same episodes as right after training; one row."""
     run = bundle["run"]
-    reloaded = evaluate_bundle(bundle, budget.eval_episodes, budget.eval_seed)
     trained = evaluation.set_index(["variant", "seed"]).loc[(run["variant"], run["seed"])]
+    reloaded = evaluate_bundle(bundle, int(trained["eval_episodes"]), budget.eval_seed)
     return pd.DataFrame(
         [
             {
