@@ -18,7 +18,7 @@ def test_round_trip(tmp_path):
 
 def test_missing_file_names_the_pipeline(tmp_path):
     dataset = TorchDataset(str(tmp_path / "none.pt"), produced_by="data_processing")
-    with pytest.raises(DatasetError, match="kedro run --pipeline data_processing"):
+    with pytest.raises(DatasetError, match="kedro run --pipelines data_processing"):
         dataset.load()
 
 

@@ -18,6 +18,7 @@ new labelled data dropped into ``data/01_raw/incoming/``. Accepted files: ``.npy
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -27,6 +28,11 @@ import yaml
 from kedro.io import AbstractDataset, DatasetError
 
 from dl_lab.data.bundle import ModelInput
+from dl_lab.errors import DataFileError, MissingFileError
+
+# Every dataset here has ``check_before_run()``: a run calls it for its inputs before the
+# first node runs (``pipelines._preflight``), so a missing or damaged file fails the run
+# before anything is trained or written. Problems are ``DataFileError``s naming the file.
 
 
 class TorchDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
@@ -40,20 +46,36 @@ class TorchDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
         self.metadata = metadata
 
     def load(self) -> dict[str, Any]:
-        path = Path(self._filepath)
-        if not path.is_file():
-            hint = (
-                f"; run `kedro run --pipeline {self._produced_by}` first"
-                if self._produced_by
-                else ""
-            )
-            raise DatasetError(f"{path} does not exist{hint}")
+        path = self._present()
         try:
             return torch.load(path, map_location="cpu", weights_only=True)
         except Exception as err:  # torch raises many types for a damaged file
-            raise DatasetError(
-                f"{path} is not a readable torch file ({type(err).__name__}: {err})"
+            raise DataFileError(
+                f"{path} is not a readable torch file ({type(err).__name__}: {err}){self._hint()}"
             ) from err
+
+    def check_before_run(self) -> None:
+        """Present, and a ``torch.save`` archive (its index is read, not its tensors)."""
+        path = self._present()
+        try:
+            with zipfile.ZipFile(path) as archive:
+                readable = any(name.endswith("/data.pkl") for name in archive.namelist())
+        except (zipfile.BadZipFile, OSError):
+            readable = False
+        if not readable:
+            raise DataFileError(f"{path} is not a readable torch file (damaged){self._hint()}")
+
+    def _present(self) -> Path:
+        path = Path(self._filepath)
+        if not path.is_file():
+            raise MissingFileError(f"{path} does not exist{self._hint()}")
+        return path
+
+    def _hint(self) -> str:
+        """How to write the file (again), when the catalog says which pipeline writes it."""
+        if not self._produced_by:
+            return ""
+        return f"; run `kedro run --pipelines {self._produced_by}` to write it"
 
     def save(self, data: dict[str, Any]) -> None:
         path = Path(self._filepath)
@@ -79,10 +101,15 @@ class ModelInputDataset(AbstractDataset[ModelInput, ModelInput]):
         self.metadata = metadata
 
     def load(self) -> ModelInput:
+        state = self._file.load()
         try:
-            return ModelInput.from_state(self._file.load())
+            return ModelInput.from_state(state)
         except ValueError as err:
-            raise DatasetError(f"{self._file._filepath}: {err}") from err
+            raise DataFileError(f"{self._file._filepath}: {err}{self._file._hint()}") from err
+
+    def check_before_run(self) -> None:
+        """As ``TorchDataset.check_before_run``."""
+        self._file.check_before_run()
 
     def save(self, data: ModelInput) -> None:
         self._file.save(data.to_state())
@@ -106,10 +133,25 @@ class OptionalYAMLDataset(AbstractDataset[dict[str, Any], dict[str, Any] | None]
         self.metadata = metadata
 
     def load(self) -> dict[str, Any] | None:
+        return self._read()
+
+    def check_before_run(self) -> None:
+        """Absent (allowed), or a readable YAML mapping."""
+        self._read()
+
+    def _read(self) -> dict[str, Any] | None:
         path = Path(self._filepath)
         if not path.is_file():
             return None
-        return yaml.safe_load(path.read_text())
+        try:
+            content = yaml.safe_load(path.read_text())
+        except (yaml.YAMLError, UnicodeDecodeError) as err:
+            raise DataFileError(f"{path} is not readable YAML ({err}); fix or delete it") from err
+        if not isinstance(content, dict):
+            raise DataFileError(
+                f"{path} must hold a YAML mapping, holds {type(content).__name__}; fix or delete it"
+            )
+        return content
 
     def save(self, data: dict[str, Any]) -> None:
         path = Path(self._filepath)
@@ -125,29 +167,45 @@ class OptionalYAMLDataset(AbstractDataset[dict[str, Any], dict[str, Any] | None]
         return {"filepath": str(self._filepath)}
 
 
+FORMATS = ".npy (N, H, W) or (N, C, H, W); .npz with `images` (and `labels`); .png or .jpg images"
+
+
 def _with_channels(images: np.ndarray, source: Path) -> np.ndarray:
     """(N, H, W) -> (N, 1, H, W); (N, C, H, W) as is; anything else is an error."""
     if images.ndim == 3:
         return images[:, None]
     if images.ndim != 4:
-        raise DatasetError(
+        raise DataFileError(
             f"{source}: images must be (N, H, W) or (N, C, H, W), got {images.shape}"
         )
     return images
 
 
 def _read_file(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
-    """Images (N, C, H, W) and labels (or None) from one file."""
-    if path.suffix == ".npy":
+    """Images (N, C, H, W) and labels (or None) from one file; a file NumPy or PIL cannot
+    read is an error naming it and the formats that are read."""
+    try:
+        return _read_arrays(path)
+    except DataFileError:
+        raise
+    except Exception as err:  # NumPy, zipfile and PIL raise many types for a damaged file
+        raise DataFileError(
+            f"{path} is not readable ({type(err).__name__}: {err}); accepted: {FORMATS}"
+        ) from err
+
+
+def _read_arrays(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
         return _with_channels(np.load(path, allow_pickle=False), path), None
-    if path.suffix == ".npz":
+    if suffix == ".npz":
         with np.load(path, allow_pickle=False) as archive:
             if "images" not in archive:
-                raise DatasetError(f"{path}: an .npz needs an `images` array, has {archive.files}")
+                raise DataFileError(f"{path}: an .npz needs an `images` array, has {archive.files}")
             images = _with_channels(archive["images"], path)
             labels = archive["labels"] if "labels" in archive else None
         if labels is not None and labels.shape != (len(images),):
-            raise DatasetError(f"{path}: {len(images)} images but labels of shape {labels.shape}")
+            raise DataFileError(f"{path}: {len(images)} images but labels of shape {labels.shape}")
         return images, labels
     from PIL import Image
 
@@ -179,13 +237,24 @@ class ImageBatchDataset(AbstractDataset[None, dict[str, Any]]):
         return sorted(p for p in path.iterdir() if p.suffix.lower() in suffixes)
 
     def load(self) -> dict[str, Any]:
+        return self._read()
+
+    def check_before_run(self) -> None:
+        """Every file readable (a missing or empty folder is an empty batch, and allowed).
+
+        The files are read twice, here and by the node: they are what a user drops in,
+        where a damaged file is likeliest, and a run should stop before any node on it.
+        """
+        self._read()
+
+    def _read(self) -> dict[str, Any]:
         files = self._files()
         if not files:
             return {"images": None, "labels": None, "names": [], "path": str(self._path)}
         parts = [_read_file(f) for f in files]
         shapes = {p[0].shape[1:] for p in parts}
         if len(shapes) > 1:
-            raise DatasetError(f"{self._path}: files hold images of different shapes {shapes}")
+            raise DataFileError(f"{self._path}: files hold images of different shapes {shapes}")
         names = [
             f"{f.name}#{i}" for f, (x, _) in zip(files, parts, strict=True) for i in range(len(x))
         ]
@@ -229,6 +298,9 @@ class FolderDataset(AbstractDataset[None, dict[str, Any]]):
 
     def save(self, data: None) -> None:
         raise DatasetError(f"{self._path} is read-only here: the pipelines write its files")
+
+    def check_before_run(self) -> None:
+        """Nothing to check: a folder that does not exist yet is empty."""
 
     def _exists(self) -> bool:
         return True

@@ -10,6 +10,8 @@ whatever error reached it: ``stop_behind(err)``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 
 class NonFiniteLossError(RuntimeError):
     """The training loss became NaN or Inf; the run is stopped and marked failed."""
@@ -49,3 +51,49 @@ def stop_behind(err: BaseException) -> Terminated | None:
         seen.add(id(link))
         link = link.__cause__ or link.__context__
     return _requested
+
+
+class UserInputError(ValueError):
+    """Bad input from whoever runs dl-lab: a parameter, a data file or a name that does not
+    exist. Its message says what is wrong and what is allowed; ``kedro run`` prints it alone
+    (no traceback, exit status 2). A ``ValueError``, so code that already catches those
+    still does."""
+
+
+class ConfigError(UserInputError):
+    """A parameter (conf/<env>/parameters*.yml or ``--params``) is wrong."""
+
+
+class DataFileError(UserInputError):
+    """A data file is missing, unreadable, or holds what dl-lab cannot use."""
+
+
+class MissingFileError(DataFileError, FileNotFoundError):
+    """A data file (or the folder of a data set) that a run needs does not exist."""
+
+
+def chain(err: BaseException) -> Iterator[BaseException]:
+    """``err``, then what it was raised from or while handling, and so on."""
+    seen: set[int] = set()
+    link: BaseException | None = err
+    while link is not None and id(link) not in seen:
+        yield link
+        seen.add(id(link))
+        link = link.__cause__ or link.__context__
+
+
+def user_error_behind(err: BaseException) -> UserInputError | None:
+    """The ``UserInputError`` that ``err`` is or was raised from (its causes and contexts)."""
+    return next((link for link in chain(err) if isinstance(link, UserInputError)), None)
+
+
+def validation_lines(key: str, err: Exception) -> list[str]:
+    """One ``<key>.<field>: <message> (got <value>)`` line per problem of a Pydantic
+    ``ValidationError`` raised validating the parameter block ``key``."""
+    lines = []
+    for problem in err.errors():  # type: ignore[attr-defined]
+        where = ".".join(part for part in [key, *map(str, problem["loc"])] if part)
+        message = problem["msg"].removeprefix("Value error, ")
+        got = "" if problem["type"] == "value_error" else f" (got {problem['input']!r})"
+        lines.append(f"{where}: {message}{got}")
+    return lines

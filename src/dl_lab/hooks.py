@@ -1,5 +1,6 @@
-"""Kedro hooks: one MLflow experiment per pipeline, the tags every run carries, and a
-clean failure when the run is stopped with SIGTERM or Ctrl+C."""
+"""Kedro hooks: the checks a run passes before its first node, one MLflow experiment per
+pipeline, the tags every run carries, and a clean failure when the run is stopped with
+SIGTERM or Ctrl+C."""
 
 from __future__ import annotations
 
@@ -13,10 +14,29 @@ from typing import Any
 from kedro.framework.hooks import hook_impl
 
 from dl_lab import errors, tracking
+from dl_lab.pipelines import _preflight
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "data_manifest"
+
+
+class PreflightHook:
+    """Fails a run on bad input before its first node runs and before any MLflow run opens.
+
+    Kedro has already validated the node parameters typed with a model; this adds what it
+    leaves out (``pipelines._preflight``): the parameters every pipeline shares (``seed``),
+    keys that no pipeline of the run reads, and missing or unreadable input files.
+    ``tryfirst``: it runs before every other ``before_pipeline_run``, kedro-mlflow's too.
+    """
+
+    @hook_impl(tryfirst=True)
+    def before_pipeline_run(self, run_params: dict[str, Any], pipeline: Any, catalog: Any) -> None:
+        from kedro.framework.project import pipelines
+
+        names = run_params.get("pipeline_names") or ["__default__"]
+        parameters = catalog.load("parameters")
+        _preflight.check_run(parameters, [pipelines[name] for name in names], pipeline, catalog)
 
 
 class ExperimentPerPipelineHook:

@@ -5,6 +5,7 @@ from pathlib import Path
 from kedro.framework.project import find_pipelines
 from kedro.pipeline import Pipeline
 
+from dl_lab.errors import ConfigError
 from dl_lab.pipelines.reporting import pipeline as reporting
 
 # Run on demand (they act on the model registry), not part of the quick tour.
@@ -27,7 +28,7 @@ def register_pipelines() -> dict[str, Pipeline]:
             raise
         # Kedro loads only the pipelines asked for, and reports an unknown name as a
         # module that cannot be imported; say what the user typed wrong instead.
-        raise ValueError(
+        raise ConfigError(
             f"{err} There is no such pipeline; available: {', '.join(available_pipelines())}"
         ) from None
     tour = [p for name, p in sorted(pipelines.items()) if name not in (*NOT_IN_DEFAULT, REPORT)]

@@ -5,7 +5,12 @@ import warnings
 from kedro.config import OmegaConfigLoader
 from kedro_mlflow.framework.hooks import MlflowHook
 
-from dl_lab.hooks import ExperimentPerPipelineHook, FailOnStopSignalHook, RunTagsHook
+from dl_lab.hooks import (
+    ExperimentPerPipelineHook,
+    FailOnStopSignalHook,
+    PreflightHook,
+    RunTagsHook,
+)
 
 # kedro-mlflow is registered here rather than through its entry point so that the order
 # is explicit. pluggy calls the hook registered last first, so for before_pipeline_run the
@@ -22,7 +27,14 @@ warnings.filterwarnings("ignore", message=".*does not have many workers", catego
 warnings.filterwarnings("ignore", message=".*dataset names contain '.' characters")
 
 DISABLE_HOOKS_FOR_PLUGINS = ("kedro_mlflow",)
-HOOKS = (FailOnStopSignalHook(), RunTagsHook(), MlflowHook(), ExperimentPerPipelineHook())
+# PreflightHook's checks come before all of these (tryfirst): bad input opens no MLflow run.
+HOOKS = (
+    FailOnStopSignalHook(),
+    RunTagsHook(),
+    MlflowHook(),
+    ExperimentPerPipelineHook(),
+    PreflightHook(),
+)
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dl_lab.errors import DataFileError, MissingFileError
 from dl_lab.registry import Registry
 
 
@@ -28,9 +29,11 @@ class ImageSet:
 
     def __post_init__(self) -> None:
         if self.images.ndim != 4:
-            raise ValueError(f"{self.name}: images must be (N, C, H, W), got {self.images.shape}")
+            raise DataFileError(
+                f"{self.name}: images must be (N, C, H, W), got {self.images.shape}"
+            )
         if len(self.images) != len(self.labels):
-            raise ValueError(
+            raise DataFileError(
                 f"{self.name}: {len(self.images)} images but {len(self.labels)} labels"
             )
 
@@ -69,7 +72,7 @@ def _torchvision_idx(name: str, cls_name: str, root: Path | str, download: bool)
     try:
         parts = [cls(str(root), train=train, download=download) for train in (True, False)]
     except RuntimeError as err:  # torchvision: "Dataset not found. You can use download=True"
-        raise FileNotFoundError(
+        raise MissingFileError(
             f"{name}: no data under {root}; run with the `full` environment "
             f"(download: true) or place the files there ({err})"
         ) from None
@@ -104,7 +107,7 @@ def load_cifar10(root: Path | str = "data/01_raw", download: bool = False) -> Im
         tvd.CIFAR10(str(root), train=True, download=True)
     missing = [b for b in CIFAR_BATCHES if not (folder / b).is_file()]
     if missing:
-        raise FileNotFoundError(
+        raise MissingFileError(
             f"cifar10: missing {', '.join(missing)} under {folder}; run with the `full` "
             "environment (download: true) or place the batches there"
         )
@@ -125,7 +128,7 @@ def check_finite(images: np.ndarray, source: str) -> None:
     """Refuse images with NaN or Inf values, saying how many and where they came from."""
     if not np.isfinite(images).all():
         bad = int((~np.isfinite(images)).any(axis=tuple(range(1, images.ndim))).sum())
-        raise ValueError(f"{source}: {bad} images contain NaN or Inf values")
+        raise DataFileError(f"{source}: {bad} images contain NaN or Inf values")
 
 
 def subsample(data: ImageSet, size: int, seed: int) -> ImageSet:

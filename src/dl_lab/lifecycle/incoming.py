@@ -16,6 +16,7 @@ import torch
 
 from dl_lab.data.bundle import ModelInput
 from dl_lab.data.sources import ImageSet, check_finite
+from dl_lab.errors import DataFileError
 
 
 def _digests(images: np.ndarray) -> list[str]:
@@ -32,7 +33,7 @@ def validate_incoming(
     if batch["images"] is None:
         return empty, {"samples": 0, "files": 0, "path": source}
     if batch["labels"] is None:
-        raise ValueError(
+        raise DataFileError(
             f"{source}: new training data needs labels; drop .npz files with `images` and "
             "`labels` arrays"
         )
@@ -40,16 +41,18 @@ def validate_incoming(
     images = ImageSet("incoming", batch["images"], batch["labels"], classes, pixel_max)
     check_finite(images.images, str(source))
     if images.images.shape[1:] != shape:
-        raise ValueError(f"{source}: images are {images.images.shape[1:]}, the data set {shape}")
+        raise DataFileError(f"{source}: images are {images.images.shape[1:]}, the data set {shape}")
     unknown = sorted(set(images.labels.tolist()) - set(range(len(classes))))
     if unknown:
-        raise ValueError(f"{source}: labels {unknown} are not class indices 0..{len(classes) - 1}")
+        raise DataFileError(
+            f"{source}: labels {unknown} are not class indices 0..{len(classes) - 1}"
+        )
     if images.images.min() < 0 or images.images.max() > pixel_max:
-        raise ValueError(f"{source}: pixel values must lie in [0, {pixel_max}] (pixel_max)")
+        raise DataFileError(f"{source}: pixel values must lie in [0, {pixel_max}] (pixel_max)")
     x = torch.from_numpy(images.images / pixel_max).float()
     leaked = set(_digests(x.numpy())) & set(_digests(data.x_test.numpy()))
     if leaked:
-        raise ValueError(f"{source}: {len(leaked)} images are copies of test-split images")
+        raise DataFileError(f"{source}: {len(leaked)} images are copies of test-split images")
     summary = {
         "samples": len(images.labels),
         "files": len({name.split("#")[0] for name in batch["names"]}),

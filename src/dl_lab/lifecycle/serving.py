@@ -16,8 +16,10 @@ import torch
 from sklearn.metrics import f1_score
 from torch import nn
 
+from dl_lab.errors import DataFileError
 
-class InputShapeError(ValueError):
+
+class InputShapeError(DataFileError):
     """Inputs whose per-sample shape differs from the model's signature."""
 
 
@@ -42,10 +44,10 @@ def check_unit_range(x: np.ndarray | torch.Tensor, source: str, pixel_max: float
     """Raise unless every value is finite and within [0, 1] after scaling by ``pixel_max``."""
     values = torch.as_tensor(x)
     if not torch.isfinite(values).all():
-        raise ValueError(f"{source}: contains NaN or Inf values")
+        raise DataFileError(f"{source}: contains NaN or Inf values")
     low, high = float(values.min()), float(values.max())
     if low < 0.0 or high > 1.0:
-        raise ValueError(
+        raise DataFileError(
             f"{source}: values span [{low:.3g}, {high:.3g}] after dividing by pixel_max="
             f"{pixel_max}; expected [0, 1] (set pixel_max to the images' maximum value)"
         )

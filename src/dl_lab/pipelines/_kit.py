@@ -5,6 +5,7 @@
 * ``param("vision.trainer")``: the catalog name of a parameter block.
 * ``studies(key)``/``VariantRun``: the study x variant x seed list read from conf/base, and
   ``namespaced(template, run, ...)`` turns one template into the copy for one run.
+* ``base_parameters(key)``: a value of conf/base, read when a pipeline is built.
 
 The pipeline registry has no handle on the run's ``--env``, so the lists that shape a
 pipeline (studies, variants, seeds) are read from ``conf/base`` (DESIGN §4); environments
@@ -34,15 +35,29 @@ def conf_source() -> Path:
     return here if (here / "base").is_dir() else SOURCE_CONF
 
 
-def base_parameters(key: str) -> Any:
-    """``parameters[key]`` from conf/base, with dotted keys for nested blocks."""
+_READ_WHEN_BUILT: set[str] = set()
+
+
+def base_parameters(key: str | None = None) -> Any:
+    """``parameters[key]`` from conf/base, with dotted keys for nested blocks (no key: all).
+
+    A single value read here (not a block: its parts are node inputs) is remembered, so
+    the run's check of unread keys knows that building a pipeline used it.
+    """
     loader = OmegaConfigLoader(str(conf_source()), base_env="base", default_run_env="base")
     value: Any = loader["parameters"]
-    for part in key.split("."):
+    for part in key.split(".") if key else []:
         if not isinstance(value, dict) or part not in value:
             raise KeyError(f"parameter {key!r} is missing from {conf_source() / 'base'}")
         value = value[part]
+    if key and not isinstance(value, dict):
+        _READ_WHEN_BUILT.add(key)
     return value
+
+
+def read_when_built() -> set[str]:
+    """The single values that building this process's pipelines read from conf/base."""
+    return set(_READ_WHEN_BUILT)
 
 
 def param(key: str) -> str:
@@ -133,9 +148,30 @@ def variant_runs(studies: Mapping[str, Mapping[str, Any]], default_seed: int) ->
     ]
 
 
+_BUILT_RUNS: dict[str, dict[str, dict[str, list[int]]]] = {}
+
+
 def studies(pipeline: str) -> list[VariantRun]:
-    """The runs of ``<pipeline>.studies`` in conf/base, seeds defaulting to ``seed``."""
-    return variant_runs(base_parameters(f"{pipeline}.studies"), int(base_parameters("seed")))
+    """The runs of ``<pipeline>.studies`` in conf/base, seeds defaulting to ``seed``.
+
+    They are remembered (``built_runs``): a run's check of its parameters refuses a study,
+    variant or seed that another environment adds, which these runs would not include.
+    """
+    key = f"{pipeline}.studies"
+    runs = variant_runs(base_parameters(key), int(base_parameters("seed")))
+    built: dict[str, dict[str, list[int]]] = {}
+    for run in runs:
+        built.setdefault(run.study, {}).setdefault(run.variant, []).append(run.seed)
+    _BUILT_RUNS[key] = built
+    return runs
+
+
+def built_runs() -> dict[str, dict[str, dict[str, list[int]]]]:
+    """``{"<pipeline>.studies": {study: {variant: seeds}}}`` of the pipelines built so far."""
+    return {
+        key: {study: {v: list(seeds) for v, seeds in vs.items()} for study, vs in studies.items()}
+        for key, studies in _BUILT_RUNS.items()
+    }
 
 
 def namespaced(

@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from dl_lab.course.findings import COLUMNS, split_list
 from dl_lab.course.questions import Course
 from dl_lab.course.rules import INCONCLUSIVE, NOT_REPRODUCED, PARTLY, REPRODUCED, VERDICTS
+from dl_lab.errors import DataFileError
 
 NOT_YET_RUN = "not_yet_run"
 STATUSES = (*VERDICTS, NOT_YET_RUN)
@@ -36,19 +37,29 @@ _TEMPLATES = jinja2.Environment(
 
 
 def read_findings(files: Mapping[str, Callable[[], bytes]]) -> pd.DataFrame:
-    """Every findings table the pipelines wrote (``<pipeline>.csv``), in one table."""
+    """Every findings table the pipelines wrote (``<pipeline>.csv``), in one table.
+
+    A table that is not a CSV with the findings columns fails, naming its file and the
+    pipeline that writes it again.
+    """
     tables = [
-        pd.read_csv(io.BytesIO(load()), dtype=str, keep_default_na=False)
-        for name, load in sorted(files.items())
-        if name.endswith(".csv")
+        _findings_table(name, load) for name, load in sorted(files.items()) if name.endswith(".csv")
     ]
     if not tables:
         return pd.DataFrame(columns=list(COLUMNS))
-    found = pd.concat(tables, ignore_index=True)
-    missing = sorted(set(COLUMNS) - set(found.columns))
+    return pd.concat(tables, ignore_index=True)[list(COLUMNS)]
+
+
+def _findings_table(name: str, load: Callable[[], bytes]) -> pd.DataFrame:
+    rewrite = f"rerun `kedro run --pipelines {name.removesuffix('.csv')}` to write it again"
+    try:
+        table = pd.read_csv(io.BytesIO(load()), dtype=str, keep_default_na=False)
+    except (ValueError, UnicodeDecodeError) as err:  # pandas' ParserError is a ValueError
+        raise DataFileError(f"findings/{name} is not a readable CSV ({err}); {rewrite}") from err
+    missing = sorted(set(COLUMNS) - set(table.columns))
     if missing:
-        raise ValueError(f"a findings table lacks the columns {missing}")
-    return found[list(COLUMNS)]
+        raise DataFileError(f"findings/{name} lacks the columns {missing}; {rewrite}")
+    return table
 
 
 def _question_verdict(verdicts: Sequence[str]) -> str:

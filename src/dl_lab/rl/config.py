@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from dl_lab.config import Registered, RegisteredList, StrictModel, check_all_registered
+from dl_lab.config import Registered, RegisteredList, Seed, StrictModel, check_all_registered
 from dl_lab.rl.agents import AGENTS, make_config
 from dl_lab.rl.envs import ENVIRONMENTS
 from dl_lab.rl.shaping import POTENTIALS, SHAPINGS, trap_layout
@@ -25,9 +25,9 @@ _CHECK_SEED = 0
 class Budget(StrictModel):
     """The seeds every study runs on, and the size of every final greedy evaluation."""
 
-    seeds: list[int] = Field(min_length=1)
+    seeds: list[Seed] = Field(min_length=1)
     eval_episodes: int = Field(100, ge=1)
-    eval_seed: int
+    eval_seed: Seed
     variant_seeds: dict[str, int] = {}
     """``"<study>.<variant>": n`` runs that variant on the first ``n`` seeds only."""
 

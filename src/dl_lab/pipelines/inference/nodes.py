@@ -10,11 +10,12 @@ import torch
 
 from dl_lab import tracking
 from dl_lab.data.bundle import ModelInput
+from dl_lab.errors import MissingFileError, UserInputError
 from dl_lab.lifecycle.serving import check_input_shape, check_unit_range, predict_proba, score
 from dl_lab.pipelines.inference.params import InferenceParams
 
 
-class NoChampionError(LookupError):
+class NoChampionError(UserInputError, LookupError):
     """The registry has no version with the requested alias."""
 
 
@@ -53,7 +54,9 @@ def prepare_inputs(
     else:
         source = inference_images["path"]
         if inference_images["images"] is None:
-            raise FileNotFoundError(f"no .npy/.npz/.png/.jpg inputs under {source}")
+            raise MissingFileError(
+                f"no .npy/.npz/.png/.jpg inputs under {source} (inference.source: files)"
+            )
         x = torch.from_numpy(inference_images["images"] / inference.pixel_max).float()
         y, names = inference_images["labels"], inference_images["names"]
         check_unit_range(x, source, inference.pixel_max)

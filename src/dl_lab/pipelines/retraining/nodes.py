@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+from pydantic import ValidationError
 
 from dl_lab import tracking
 from dl_lab.data.bundle import ModelInput
+from dl_lab.errors import DataFileError, validation_lines
 from dl_lab.lifecycle.champion import Decision, compare_and_promote
 from dl_lab.lifecycle.incoming import validate_incoming, with_incoming
 from dl_lab.lifecycle.serving import predict_proba, score
@@ -16,20 +18,38 @@ from dl_lab.training.config import VariantSpec
 from dl_lab.training.fit import fit, inference_model
 
 PIPELINE = "retraining"
+BEST_PARAMS = "tuning_best_params (the tuning study's best_params.yml)"
 
 
 def choose_challenger_config(
     best_params: dict[str, Any] | None, retraining: RetrainingParams
 ) -> dict[str, Any]:
-    """The study's best configuration if there is one, else the fallback in parameters."""
-    if best_params is not None:
+    """The study's best configuration if there is one, else the fallback in parameters.
+
+    A stale or edited best_params.yml fails here, naming what in it is wrong, before any
+    training.
+    """
+    if best_params is None:
+        variant = retraining.challenger.variant.model_dump(mode="json")
+        return {
+            "source": "parameters",
+            "variant": variant,
+            "batch_size": retraining.challenger.batch_size,
+        }
+    try:
         source = f"study:{best_params['study']}#trial{best_params['trial']}"
         variant, batch_size = best_params["variant"], best_params["batch_size"]
-    else:
-        source = "parameters"
-        variant = retraining.challenger.variant.model_dump(mode="json")
-        batch_size = retraining.challenger.batch_size
-    VariantSpec(**variant)  # a stale or edited best_params.yml fails here, not mid-training
+        VariantSpec(**variant)
+    except KeyError as err:
+        raise DataFileError(
+            f"{BEST_PARAMS}: no {err} key; retune (kedro run --pipelines tuning)"
+        ) from None
+    except ValidationError as err:
+        problems = "\n".join(f"  - {line}" for line in validation_lines("variant", err))
+        raise DataFileError(
+            f"{BEST_PARAMS} is not a configuration retraining can train (fix it, delete it "
+            f"to train retraining.challenger, or retune):\n{problems}"
+        ) from None
     return {"source": source, "variant": variant, "batch_size": batch_size}
 
 

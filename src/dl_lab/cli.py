@@ -1,0 +1,107 @@
+"""dl-lab's ``kedro run``: Kedro's own command, with bad input reported as one message.
+
+Kedro takes a project's commands from ``<package>.cli`` before its own, so ``kedro run``
+and ``python -m dl_lab`` both run ``run`` below: Kedro's ``run``, with the same options
+and the same behaviour, except for what a failure prints. A mistake in what the user gave
+(a ``UserInputError`` anywhere in the error's chain of causes, or Kedro's validation of
+typed node parameters) prints one block on stderr, saying what is wrong and what is
+allowed, and exits with status 2, as a bad command-line option does. Any other error is a
+bug, and keeps its full traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import click
+from kedro.framework.cli.project import run as kedro_run
+from kedro.validation.exceptions import ParameterValidationError
+
+from dl_lab import errors
+
+BAD_INPUT = 2  # click's exit status for a usage error
+QUIET = (None, "value_error", "missing")  # errors whose message already says what was given
+
+_PARAMETER = re.compile(r"^- Parameter '(?P<key>[^']+)': (?P<rest>.*)$")
+_MODEL_ERRORS = re.compile(
+    r"^Failed to instantiate \w+ for parameter '[^']+': \d+ validation errors? for \w+$"
+)
+_PROBLEM = re.compile(
+    r"^  (?P<msg>\S.*?)(?: \[type=(?P<type>\w+), input_value=(?P<got>.*), input_type=\w+\])?$"
+)
+
+
+def parameter_problems(text: str) -> list[str]:
+    """``<key>: <what is wrong>`` lines from the text of Kedro's ParameterValidationError.
+
+    Kedro keeps only the text of the Pydantic errors behind it: a ``- Parameter '<block>':``
+    line per block, then Pydantic's own rendering (a location line, an indented message
+    with ``[type=..., input_value=...]``, a documentation link). Anything not in that form
+    is kept as it is.
+    """
+    lines: list[str] = []
+    key, location = "", ""
+    for line in text.splitlines():
+        header = _PARAMETER.match(line)
+        if header:
+            key, location = header["key"], ""
+            if not _MODEL_ERRORS.match(header["rest"]):
+                lines.append(f"{key}: {header['rest']}")
+            continue
+        if not line.strip() or line.startswith(("Parameter validation failed", "    For further")):
+            continue
+        problem = _PROBLEM.match(line)
+        if problem and key:
+            where = ".".join(part for part in (key, location) if part)
+            message = problem["msg"].removeprefix("Value error, ")
+            got = f" (got {problem['got']})" if problem["type"] not in QUIET else ""
+            lines.append(f"{where}: {message}{got}")
+        elif key and not line.startswith(" "):
+            location = line.strip()
+        else:
+            lines.append(line.strip())
+    return lines
+
+
+def user_message(err: BaseException) -> str | None:
+    """What to tell the user about ``err`` if it is bad input; None if it is a bug."""
+    found = errors.user_error_behind(err)
+    if found is not None:
+        return str(found)
+    for link in errors.chain(err):
+        if isinstance(link, ParameterValidationError):
+            problems = parameter_problems(str(link)) or [str(link)]
+            return "bad parameters:\n" + "\n".join(f"  - {line}" for line in problems)
+    return None
+
+
+class ReportsBadInput(click.Command):
+    """A command whose bad-input errors print one message and exit with status 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as err:
+            message = user_message(err)
+            if message is None:
+                raise
+            click.secho(f"Error: {message}", err=True, fg="red")
+            ctx.exit(BAD_INPUT)
+
+
+@click.group(name="dl_lab")
+def cli() -> None:
+    """dl-lab's project commands (Kedro's, with ``run`` reporting bad input plainly)."""
+
+
+run = ReportsBadInput(
+    name="run",
+    params=kedro_run.params,
+    callback=kedro_run.callback,
+    help=kedro_run.help,
+    short_help=kedro_run.short_help,
+    context_settings=kedro_run.context_settings,
+)
+cli.add_command(run)
+
