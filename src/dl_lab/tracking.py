@@ -34,8 +34,12 @@ KEY_PACKAGES = ("torch", "torchvision", "lightning", "kedro", "mlflow", "numpy",
 
 
 def experiment_name(pipeline_names: list[str] | None) -> str:
-    """One experiment per pipeline: ``dl-lab/vision``; a plain ``kedro run`` is ``dl-lab/default``."""
-    names = [n for n in (pipeline_names or []) if n != "__default__"]
+    """One experiment per pipeline: ``dl-lab/vision``; a plain ``kedro run`` is ``dl-lab/default``.
+
+    Several pipelines are named in sorted order (``dl-lab/rl+tuning``): Kedro's CLI hands
+    them over in the order of a set of strings, which changes from process to process.
+    """
+    names = sorted(n for n in (pipeline_names or []) if n != "__default__")
     return f"{PROJECT}/{'+'.join(names) if names else 'default'}"
 
 
@@ -170,6 +174,7 @@ def failed_run(identity: RunIdentity, params: Mapping[str, Any], err: BaseExcept
         run.__exit__(type(err), err, err.__traceback__)
 
 
+EXPERIMENT_KIND_TAG = "mlflow.experimentKind"
 TRAINING_EXPERIMENT_KIND = "custom_model_development"  # the UI opens such experiments on runs
 
 
@@ -179,7 +184,7 @@ def mark_training_experiment(experiment_id: str) -> None:
     (``?workflowType=machine_learning``, what the report's links and `make mlflow-ui` use);
     the tag is for clients that read it and later UIs."""
     MlflowClient().set_experiment_tag(
-        experiment_id, "mlflow.experimentKind", TRAINING_EXPERIMENT_KIND
+        experiment_id, EXPERIMENT_KIND_TAG, TRAINING_EXPERIMENT_KIND
     )
 
 
@@ -242,7 +247,8 @@ def _experiment_for(
         experiment_id = found.experiment_id
         if found.lifecycle_stage == "deleted":
             client.restore_experiment(experiment_id)
-    mark_training_experiment(experiment_id)
+    if found is None or found.tags.get(EXPERIMENT_KIND_TAG) != TRAINING_EXPERIMENT_KIND:
+        mark_training_experiment(experiment_id)
     return experiment_id
 
 
@@ -345,10 +351,8 @@ def lightning_logger(run_id: str, flush_every_s: float = 10.0) -> BufferedMLFlow
 
 
 def log_metrics(run_id: str, metrics: Mapping[str, float], step: int | None = None) -> None:
-    """Log scalar metrics into ``run_id``."""
-    client = MlflowClient()
-    for key, value in metrics.items():
-        client.log_metric(run_id, key, float(value), step=step or 0)
+    """Log scalar metrics into ``run_id`` (one request for all of them)."""
+    log_metric_history(run_id, [(key, value, step or 0) for key, value in metrics.items()])
 
 
 def log_figures(run_id: str, figures: Mapping[str, Any]) -> None:
@@ -490,7 +494,8 @@ def log_torch_model(
     """Log ``model`` (pytorch flavour) into ``run_id`` with a signature from ``example_input``.
 
     Pip requirements are given (default: torch and numpy pinned): MLflow would otherwise
-    infer them by loading the model in a subprocess, seconds per model.
+    infer them by loading the model in a subprocess, seconds per model. The input example
+    is required: MLflow 3 exports the model as a traced graph (pt2) from it.
     """
     import mlflow.pytorch
     import torch

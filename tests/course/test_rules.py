@@ -140,3 +140,15 @@ def test_bad_inputs_are_refused():
 def test_describe_shows_the_spread():
     assert describe(0.98123) == "0.981"
     assert describe([0.98, 0.99, 0.97]).endswith("over 3 seeds")
+
+
+def test_still_improving_over_a_window_asks_for_a_real_gain():
+    annealed = [0.90, 0.96, 0.970, 0.972, 0.973, 0.974, 0.975, 0.976]  # best last, by a hair
+    assert still_improving(annealed)  # the last-epoch rule calls it improving
+    assert not still_improving(annealed, window=0.25, margin=0.005)  # +0.002 in the last 2
+    rising = [0.50, 0.60, 0.70, 0.75, 0.80, 0.84, 0.88, 0.91]
+    assert still_improving(rising, window=0.25, margin=0.005)  # +0.07 in the last 2 epochs
+    assert still_improving([2.0, 1.0, 0.8, 0.5], mode="min", window=0.25, margin=0.1)
+    assert not still_improving([2.0, 0.5, 0.49, 0.495], mode="min", window=0.25, margin=0.1)
+    with pytest.raises(ValueError, match="window"):
+        still_improving(rising, window=1.5)

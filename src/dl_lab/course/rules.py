@@ -88,12 +88,35 @@ def unsettled(reason: str) -> Verdict:
     return Verdict(INCONCLUSIVE, reason)
 
 
-def still_improving(values: Sequence[float], mode: Literal["max", "min"] = "max") -> bool:
-    """Whether a per-epoch score (val accuracy: ``max``; a loss: ``min``) was at its best in
-    the last epoch: the network was still improving when training stopped."""
+def still_improving(
+    values: Sequence[float],
+    mode: Literal["max", "min"] = "max",
+    window: float | None = None,
+    margin: float = 0.0,
+) -> bool:
+    """Whether a per-epoch score (val accuracy: ``max``; a loss: ``min``) was still improving
+    when training stopped.
+
+    Without ``window``: the score was at its best in the last epoch. With ``window`` (a
+    fraction of the epochs, e.g. 0.25): the best of the last ``window`` of the epochs beat
+    the best before them by more than ``margin``. The second suits schedules that anneal
+    the learning rate to zero (one-cycle, cosine), whose last epoch is nearly always the
+    best by a hair although the network has long reached its plateau.
+    """
     series = _values(values)
-    best = series.argmax() if mode == "max" else series.argmin()
-    return len(series) > 1 and int(best) == len(series) - 1
+    if len(series) < 2:
+        return False
+    if window is None:
+        best = series.argmax() if mode == "max" else series.argmin()
+        return int(best) == len(series) - 1
+    if not 0 < window < 1:
+        raise ValueError(f"window must be a fraction of the epochs in (0, 1), got {window}")
+    tail = max(1, int(round(window * len(series))))
+    before, last = series[:-tail], series[-tail:]
+    if len(before) == 0:
+        return True
+    gain = last.max() - before.max() if mode == "max" else before.min() - last.min()
+    return bool(gain > margin)
 
 
 def _band(low: float, high: float, band_low: float, band_high: float) -> str:

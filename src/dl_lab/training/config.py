@@ -40,6 +40,9 @@ class TrainerConfig(StrictModel):
         "with Lightning's per-step overhead paid once per group",
     )
     early_stopping: EarlyStoppingConfig = EarlyStoppingConfig()
+    epoch_limit: int | None = Field(
+        None, ge=1, description="caps every variant's max_epochs (a smoke run, conf/test)"
+    )
     checkpoint_dir: str = "data/06_models/checkpoints"
     resume: bool = True
     num_threads: int | None = Field(
@@ -146,6 +149,8 @@ class VariantSpec(StrictModel):
             update["batch_size"] = self.batch_size
         if self.early_stopping is not None:
             update["early_stopping"] = self.early_stopping.model_dump()
+        if base.epoch_limit is not None:
+            update["max_epochs"] = min(update.get("max_epochs", base.max_epochs), base.epoch_limit)
         return base.override(**update)
 
 

@@ -37,6 +37,7 @@ CONFIG = "config.json"
 _TRAINER_FREE = frozenset(
     {
         "max_epochs",
+        "epoch_limit",
         "early_stopping",
         "checkpoint_dir",
         "resume",

@@ -11,6 +11,7 @@ pruning callback, without checkpoints.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import lightning.pytorch as pl
@@ -19,7 +20,7 @@ import optuna
 import torch
 from optuna_integration import PyTorchLightningPruningCallback
 
-from dl_lab import tracking
+from dl_lab import progress, tracking
 from dl_lab.data.augmentation import AugmentationSpec
 from dl_lab.data.bundle import ModelInput
 from dl_lab.errors import stop_behind
@@ -110,6 +111,7 @@ def make_objective(
         identity = trial_identity(study, trial.number, variant).with_tags(worker=cfg.worker)
         recorder, pruned = ReportedValues(MONITOR), None
         run_params = {"trial": params, "seed": seed}
+        started = time.perf_counter()
         with tracking.child_run(run_name(identity), identity.tags(), run_params) as run_id:
             try:
                 fit_trial(trial, data, splits, variant, trainer_cfg, seed, run_id, recorder)
@@ -122,6 +124,15 @@ def make_objective(
                 raise
             state = "PRUNED" if pruned else "COMPLETE"
             best = _finish(run_id, trial, recorder.values, state, cfg.worker)
+        if best is not None:  # one line per finished trial, e.g. tuning  trial 3 (pruned) ...
+            progress.announce(
+                "tuning",
+                f"trial {trial.number} ({state.lower()})",
+                "best_val_acc",
+                best,
+                int(np.argmax(recorder.values)) + 1,
+                time.perf_counter() - started,
+            )
         if pruned is not None:
             raise pruned
         return best

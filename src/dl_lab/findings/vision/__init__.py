@@ -27,7 +27,7 @@ def claims(
     near_zero_threshold: float,
 ) -> list[Claim]:
     """Every claim the vision tables answer; those whose runs are absent have no checks."""
-    m = Measurements(comparison, histories)
+    m = Measurements(comparison, histories, cfg.plateau_window, cfg.plateau_margin)
     fams = regularizers.families(m, regularizer_study, cfg)
     return [
         regularizers.gap_shrinks(fams, cfg),

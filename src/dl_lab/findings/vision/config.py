@@ -82,6 +82,11 @@ class FindingsConfig(StrictModel):
     norm_relative_margin: float = Field(ge=0)
     large_weight_quantile: float = Field(gt=0.5, lt=1)
     shrink_margin: float = Field(ge=0)
+    # A run counts as still improving when its best val_acc in the last plateau_window of
+    # the epochs beats the best before them by more than plateau_margin (None: when its
+    # last epoch is its best).
+    plateau_window: float | None = Field(None, gt=0, lt=1)
+    plateau_margin: float = Field(0.0, ge=0)
     loss_margin: float = Field(ge=0)
     params_margin: float = Field(ge=0)
     time_relative_margin: float = Field(ge=0)

@@ -45,6 +45,8 @@ class Measurements:
 
     comparison: pd.DataFrame
     histories: pd.DataFrame | None = None
+    plateau_window: float | None = None  # rules.still_improving's window and margin
+    plateau_margin: float = 0.0
 
     def rows(self, study: str, variant: str) -> pd.DataFrame:
         """The variant's rows, by seed."""
@@ -95,7 +97,8 @@ class Measurements:
         found = {}
         for seed, run in part.groupby("seed"):
             run = run.sort_values("epoch")
-            if still_improving(run["val_acc"].to_numpy(dtype=float), "max"):
+            scores = run["val_acc"].to_numpy(dtype=float)
+            if still_improving(scores, "max", self.plateau_window, self.plateau_margin):
                 found[int(seed)] = int(run["epoch"].iloc[-1])
         return found
 
@@ -115,7 +118,12 @@ class Measurements:
                 )
         if not notes:
             return verdict
-        why = "not settled (val_acc at its best in the last epoch)"
+        why = (
+            "not settled (val_acc at its best in the last epoch)"
+            if self.plateau_window is None
+            else f"not settled (val_acc still rising by more than {self.plateau_margin:g} in "
+            f"the last {self.plateau_window:.0%} of the epochs)"
+        )
         return unsettled(f"{verdict.reason}; {why}: {'; '.join(notes)}")
 
 
