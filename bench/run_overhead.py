@@ -27,7 +27,6 @@ os.environ.setdefault("DL_LAB_PROGRESS", "0")
 
 import mlflow  # noqa: E402
 
-from dl_lab.data.augmentation import AugmentationSpec  # noqa: E402
 from dl_lab.data.bundle import bundle_images  # noqa: E402
 from dl_lab.data.sources import load_images  # noqa: E402
 from dl_lab.data.splits import split_stratified  # noqa: E402
