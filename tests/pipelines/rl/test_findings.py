@@ -202,8 +202,19 @@ def test_where_the_course_holds_every_claim_is_reproduced(findings):
     corrected = table.loc["4.17-heuristic"]
     assert corrected["course_printed"] and "gamma<1" in corrected["course_says"]
     assert "rl/shaping_trap_sweep.csv" in corrected["evidence"].split(" | ")
-    assert "potential 11 [8.516, 13.48] over 3 seeds" in table.loc["4.3-sparse", "measured"]
+    assert "potential 11 +- 1 [8.516, 13.48] over 3 seeds" in table.loc["4.3-sparse", "measured"]
     assert "3 of 3 seeds never, counted as 31" in table.loc["4.3-sparse", "measured"]
+    # every comparison states each arm's mean +- std and interval over seeds, and the paired
+    # difference the rule decides on
+    explore = table.loc["4.25-exploration", "measured"]
+    assert (
+        "greedy 1 +- 0 [1, 1] over 3 seeds vs epsilon_decay 10 +- 0 [10, 10] over 3 seeds"
+        in explore
+    )
+    assert "(paired difference 9 +- 0 [9, 9] over 3 seeds)" in explore
+    baseline = table.loc["4.16-baseline", "measured"]
+    assert "baseline 154 +- 1 [152, 157] over 3 seeds vs no_baseline 104 +- 1" in baseline
+    assert "paired difference 50 +- 0 [50, 50] over 3 seeds" in baseline
 
 
 def _paths(lengths: list[int]) -> pd.DataFrame:
@@ -264,8 +275,8 @@ def test_a_claim_on_the_other_side_of_its_rule(findings, changes, claim, verdict
 
 
 def test_an_agent_trained_on_one_seed_does_not_decide(findings):
-    # conf/base runs double_dqn and dueling_dqn on one seed (rl_budget.variant_seeds): even a
-    # return far below the band says nothing alone
+    # a variant run on one seed (rl_budget.variant_seeds; conf/base runs every variant on
+    # three): even a return far below the band says nothing alone
     shipped = _evaluation(dqn__double_dqn=[500.0], dqn__dueling_dqn=[300.0])
     table = findings(evaluation_table=shipped)
     row = table.loc["4.14-reaches"]

@@ -9,15 +9,17 @@ import gymnasium as gym
 import numpy as np
 
 from dl_lab.course.questions import Course
-from dl_lab.course.rules import at_least, combine, describe, direction, holds, within
+from dl_lab.course.rules import at_least, combine, direction, holds, within
 from dl_lab.findings.rl.config import DQNFindings, ExplorationFindings, ReinforceFindings
 from dl_lab.findings.rl.measures import (
     EVALUATION,
     Tables,
     answer,
     by_seed,
+    difference,
     paired,
     plot_file,
+    spread,
     table_file,
 )
 
@@ -37,7 +39,7 @@ def dqn_reaches(t: Tables, cfg: DQNFindings, course: Course) -> Row:
     for variant in cfg.variants:
         returns = by_seed(t.evaluation, variant, "eval_mean_return", cfg.study).to_numpy()
         checks.append(at_least(returns, low, f"{variant} mean greedy return"))
-        texts.append(f"{variant} {describe(returns)}")
+        texts.append(f"{variant} {spread(returns)}")
     episodes = int(_dqn_rows(t, cfg)["eval_episodes"].min())
     measured = f"mean greedy return over {episodes} episodes: " + "; ".join(texts)
     evidence = [table_file(f"{cfg.study}_evaluation"), plot_file(f"{cfg.study}_evaluations")]
@@ -112,8 +114,9 @@ def baseline_helps(t: Tables, cfg: ReinforceFindings, course: Course) -> Row:
     speed = direction(slow, fast, "a<b", cfg.return_margin, names)
     measured = (
         f"log10 gradient variance without minus with V(s), mean over the probes of each of "
-        f"{len(a)} runs: {describe(b - a)} (x{10 ** (b - a).mean():.2f}); mean training return "
-        f"{cfg.baseline} {describe(fast)} vs {cfg.no_baseline} {describe(slow)}"
+        f"{len(a)} runs: {spread(b - a)} (x{10 ** (b - a).mean():.2f}); mean training return "
+        f"{cfg.baseline} {spread(fast)} vs {cfg.no_baseline} {spread(slow)}, "
+        f"{difference(slow, fast)}"
     )
     evidence = [
         table_file(f"{cfg.study}_gradient_variance"),
@@ -132,8 +135,8 @@ def strategies_explore(t: Tables, cfg: ExplorationFindings, course: Course) -> R
         for variant in (v for v in rows["variant"].unique() if v != cfg.greedy):
             a, b = paired(greedy, by_seed(rows, variant, "eval_mean_return"))
             checks.append(direction(a, b, "a<b", margin, (f"{study} {cfg.greedy}", variant)))
-            parts.append(f"{variant} {describe(b)}")
-        texts.append(f"{study}: {cfg.greedy} {describe(greedy.to_numpy())} vs {', '.join(parts)}")
+            parts.append(f"{variant} {spread(b)} ({difference(a, b)})")
+        texts.append(f"{study}: {cfg.greedy} {spread(greedy.to_numpy())} vs {', '.join(parts)}")
     measured = "final greedy return: " + "; ".join(texts) + " (no curiosity bonus run)"
     evidence = [EVALUATION, *(plot_file(f"{study}_curves") for study in cfg.margins)]
     return answer(course, "4.25-exploration", measured, combine(checks), evidence)

@@ -11,7 +11,6 @@ from dl_lab.course.rules import (
     Verdict,
     at_least,
     combine,
-    describe,
     direction,
     holds,
     within,
@@ -27,6 +26,7 @@ from dl_lab.findings.rl.measures import (
     learned,
     paired,
     plot_file,
+    spread,
     table_file,
 )
 
@@ -82,7 +82,7 @@ def grid_path_and_return(t: Tables, grid: GridWorldFindings, course: Course) -> 
         verdict = combine(
             [within(x, expected, tolerance, f"{v}: {what}") for v, x in values.items()]
         )
-        measured = f"{what}: " + "; ".join(f"{v} {describe(x)}" for v, x in values.items())
+        measured = f"{what}: " + "; ".join(f"{v} {spread(x)}" for v, x in values.items())
         rows.append(answer(course, claim_id, measured, verdict, evidence))
     return rows
 

@@ -12,7 +12,8 @@ import pandas as pd
 
 from dl_lab.course.findings import finding
 from dl_lab.course.questions import Course
-from dl_lab.course.rules import Verdict, describe
+from dl_lab.course.rules import Verdict, describe, mean_std
+from dl_lab.evaluation.stats import mean_interval
 from dl_lab.rl.config import Budget, GridWorldStudy, TrapStudy
 
 PIPELINE = "rl"
@@ -58,6 +59,24 @@ def answer(
     return finding(PIPELINE, claim_id, measured, verdict, evidence, course=course)
 
 
+def spread(values: Sequence[float] | np.ndarray, digits: int = 3) -> str:
+    """``496 +- 5.8 [483, 509] over 3 seeds``: mean +- standard deviation over seeds, then the
+    95% t-interval of the mean the rules decide on (one value: the value alone)."""
+    values = np.asarray(values, dtype=float)
+    if len(values) < 2:
+        return describe(values, digits)
+    low, high = mean_interval(values)
+    return (
+        f"{mean_std(values, digits, count=False)} [{low:.{digits}g}, {high:.{digits}g}] "
+        f"over {len(values)} seeds"
+    )
+
+
+def difference(a: np.ndarray, b: np.ndarray) -> str:
+    """``b - a`` by seed, as :func:`spread` writes it (``unpaired`` without common seeds)."""
+    return f"paired difference {spread(b - a)}" if len(a) == len(b) else "unpaired"
+
+
 def by_seed(table: pd.DataFrame, variant: str, column: str, study: str | None = None) -> pd.Series:
     """``column`` of ``variant`` (of ``study`` in a table of several) by seed, ascending."""
     rows = table[table["variant"] == variant]
@@ -89,7 +108,7 @@ class Episodes:
             if len(missed)
             else ""
         )
-        return f"{name} {describe(self.values.to_numpy(dtype=float), digits=4)}{tail}"
+        return f"{name} {spread(self.values.to_numpy(dtype=float), digits=4)}{tail}"
 
 
 def first_success(returns: pd.DataFrame, evaluation: pd.DataFrame, variant: str) -> Episodes:
