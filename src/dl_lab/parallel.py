@@ -95,7 +95,7 @@ def shutdown(*, kill: bool = False) -> None:
     pool.shutdown(wait=not kill, cancel_futures=True)
 
 
-atexit.register(shutdown, kill=True)
+atexit.register(shutdown)  # idle workers exit (a job still running was ended by run_each)
 
 
 def run_each(
