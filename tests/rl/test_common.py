@@ -35,9 +35,13 @@ def test_linear_schedule():
 
 
 def test_greedy_frames_of_a_cartpole_episode():
-    frames, steps = greedy_frames(_always(1), EnvFactory("CartPole-v1"), seed=0, every=3)
-    assert frames[0].shape == (400, 600, 3) and len(frames) == len(steps)
-    assert steps[0] == 0 and all(b - a <= 3 for a, b in zip(steps, steps[1:], strict=False))
+    frames, steps = greedy_frames(_always(1), EnvFactory("CartPole-v1"), seed=0, frames=4)
+    length = int(evaluate(_always(1), EnvFactory("CartPole-v1"), episodes=1, seed=0)[0])
+    assert frames[0].shape == (400, 600, 3) and len(frames) == len(steps) == 4
+    assert steps == np.linspace(0, length, 4).round().astype(int).tolist()
+    assert not np.array_equal(frames[0], frames[-1])  # the pole has moved
+    with pytest.raises(ValueError, match="at least 2"):
+        greedy_frames(_always(1), EnvFactory("CartPole-v1"), seed=0, frames=1)
 
 
 def test_metric_recorder_keeps_every_point():

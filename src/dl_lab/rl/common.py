@@ -108,21 +108,39 @@ def evaluation_row(step: int, returns: np.ndarray) -> dict[str, float]:
 
 
 def greedy_frames(
-    policy: Policy, env_fn: EnvFactory, seed: int, every: int = 1
+    policy: Policy, env_fn: EnvFactory, seed: int, frames: int = 8
 ) -> tuple[list[np.ndarray], list[int]]:
-    """``rgb_array`` frames of one greedy episode every ``every`` steps (and the last one)."""
+    """``rgb_array`` frames of one greedy episode at ``frames`` evenly spaced steps, the first
+    and the last included, and those steps.
+
+    The episode runs twice from the same reset: once to learn its length, once to render
+    only the frames kept (drawing every step of a 500-step CartPole episode costs seconds).
+    """
+    if frames < 2:
+        raise ValueError(f"frames={frames}: a strip needs at least 2 (the first and the last)")
+    length = _greedy_episode(policy, env_fn(), seed)
+    keep = set(np.linspace(0, length, frames).round().astype(int).tolist())
     env = env_fn(render_mode="rgb_array")
     obs, _ = env.reset(seed=seed)
-    frames, steps, step, done = [env.render()], [0], 0, False
-    while not done:
-        obs, _, terminated, truncated, _ = env.step(int(policy(np.asarray(obs)[None])[0]))
-        step += 1
-        done = terminated or truncated
-        if step % every == 0 or done:
-            frames.append(env.render())
+    images, steps = [env.render()], [0]
+    for step in range(1, length + 1):
+        obs, *_ = env.step(int(policy(np.asarray(obs)[None])[0]))
+        if step in keep:
+            images.append(env.render())
             steps.append(step)
     env.close()
-    return frames, steps
+    return images, steps
+
+
+def _greedy_episode(policy: Policy, env, seed: int) -> int:
+    """The number of steps of one greedy episode of ``env`` reset with ``seed``."""
+    obs, _ = env.reset(seed=seed)
+    steps, done = 0, False
+    while not done:
+        obs, _, terminated, truncated, _ = env.step(int(policy(np.asarray(obs)[None])[0]))
+        steps, done = steps + 1, terminated or truncated
+    env.close()
+    return steps
 
 
 @dataclass

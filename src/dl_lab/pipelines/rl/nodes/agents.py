@@ -96,7 +96,6 @@ def check_saved_agent(bundle: dict, evaluation: pd.DataFrame, budget: Budget) ->
 def record_frames(bundle: dict, budget: Budget, frames: int = 8) -> Figure:
     """A strip of rgb_array frames from one greedy episode of a saved agent."""
     policy, env_fn = restore_policy(bundle)
-    images, steps = greedy_frames(policy, env_fn, seed=budget.eval_seed)
-    keep = np.unique(np.linspace(0, len(images) - 1, frames).round().astype(int))
+    images, steps = greedy_frames(policy, env_fn, seed=budget.eval_seed, frames=frames)
     title = f"greedy {bundle['algorithm']} on {bundle['env_id']}: {steps[-1]} steps"
-    return plot_frame_strip([images[i] for i in keep], [steps[i] for i in keep], title)
+    return plot_frame_strip(images, steps, title)
