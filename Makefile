@@ -5,12 +5,17 @@ PY := $(VENV)/bin/python
 KEDRO := $(VENV)/bin/kedro
 STAMP := $(VENV)/.installed
 OPTUNA_STORAGE ?= sqlite:///data/06_models/optuna.db
+# The UIs and the tracking server listen on this machine only unless told otherwise,
+# e.g. `make mlflow-server HOST=0.0.0.0` (then put authentication in front of it).
+HOST ?= 127.0.0.1
+MLFLOW_PORT ?= 5000
+DASHBOARD_PORT ?= 8080
 export KEDRO_DISABLE_TELEMETRY := true
 export DO_NOT_TRACK := 1
 export MPLBACKEND := Agg
 export PYTHONWARNINGS := ignore::UserWarning:omegaconf,ignore::DeprecationWarning
 
-.PHONY: install run test test-fast lint format mlflow-ui viz optuna-dashboard retrain bench clean
+.PHONY: install run test test-fast lint format mlflow-ui mlflow-server viz optuna-dashboard retrain bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -44,14 +49,19 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix src tests bench
 
 mlflow-ui: $(STAMP)
-	@echo "Training runs: http://127.0.0.1:5000/#/experiments?workflowType=machine_learning"
-	$(VENV)/bin/mlflow ui --backend-store-uri sqlite:///mlflow.db --default-artifact-root ./mlruns --host 127.0.0.1 --port 5000
+	@echo "Training runs: http://$(HOST):$(MLFLOW_PORT)/#/experiments?workflowType=machine_learning"
+	$(VENV)/bin/mlflow ui --backend-store-uri sqlite:///mlflow.db --default-artifact-root ./mlruns --host $(HOST) --port $(MLFLOW_PORT)
+
+# A tracking server that also serves the artifacts; point runs at it with
+# MLFLOW_TRACKING_URI=http://127.0.0.1:5000 kedro run   (docs/scale.md)
+mlflow-server: $(STAMP)
+	$(VENV)/bin/mlflow server --backend-store-uri sqlite:///mlflow-server.db --serve-artifacts --artifacts-destination ./mlartifacts --host $(HOST) --port $(MLFLOW_PORT)
 
 viz: $(STAMP)
-	$(KEDRO) viz run --host 127.0.0.1
+	$(KEDRO) viz run --host $(HOST)
 
 optuna-dashboard: $(STAMP)
-	$(VENV)/bin/optuna-dashboard $(OPTUNA_STORAGE) --host 127.0.0.1 --port 8080
+	$(VENV)/bin/optuna-dashboard $(OPTUNA_STORAGE) --host $(HOST) --port $(DASHBOARD_PORT)
 
 retrain: $(STAMP)
 	test -f data/05_model_input/model_input.pt || $(KEDRO) run --pipelines data_processing
@@ -64,4 +74,4 @@ bench: $(STAMP)
 	$(PY) bench/rl_cartpole.py
 
 clean:
-	rm -rf data/0*/[!.]* mlruns mlflow.db
+	rm -rf data/0*/[!.]* mlruns mlflow.db mlartifacts mlflow-server.db

@@ -12,10 +12,14 @@ bug, and keeps its full traceback.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import click
 from kedro.framework.cli.project import run as kedro_run
+from kedro.framework.cli.utils import _split_params, env_option
+from kedro.framework.session import KedroSession
+from kedro.framework.startup import bootstrap_project
 from kedro.validation.exceptions import ParameterValidationError
 
 from dl_lab import errors
@@ -105,3 +109,60 @@ run = ReportsBadInput(
 )
 cli.add_command(run)
 
+
+# --- kedro tune-worker: one more worker on the study of a `kedro run --pipelines tuning` ---
+
+
+@cli.command("tune-worker", cls=ReportsBadInput)
+@env_option
+@click.option(
+    "--params",
+    default="",
+    callback=_split_params,
+    help="Parameter overrides, as for kedro run: key=value,key2=value2.",
+)
+@click.option(
+    "--worker",
+    type=click.IntRange(min=1),
+    required=True,
+    help="This worker's index, 1, 2, ...: sets its sampler's seed apart (the kedro run is 0).",
+)
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=600.0,
+    show_default=True,
+    help="Seconds to wait for the kedro run to start the study's MLflow run.",
+)
+def tune_worker(env: str | None, params: dict[str, Any], worker: int, wait: float) -> None:
+    """Run trials of the tuning study beside a `kedro run --pipelines tuning`.
+
+    Started beside that run (on this machine, or on another with a PostgreSQL storage), a
+    worker reads the same configuration (--env, --params) and model_input, runs trials into
+    the same Optuna study and MLflow study run until the study has tuning.n_trials, and
+    exits; the kedro run waits for its trials, then summarizes and retrains the best
+    (docs/scale.md).
+    """
+    # imported here, not at the top: Kedro loads this module for every command it runs
+    from dl_lab.findings.tuning import TuningParams
+    from dl_lab.hooks import FailOnStopSignalHook
+    from dl_lab.pipelines.tuning.nodes import PIPELINE
+    from dl_lab.tuning.config import TuningConfig
+    from dl_lab.tuning.runs import study_identity
+    from dl_lab.tuning.search import join_study
+
+    bootstrap_project(Path.cwd())
+    with KedroSession.create(env=env, runtime_params=params) as session:
+        context = session.load_context()  # kedro-mlflow points MLflow at the project's store
+        tuning = TuningParams.model_validate(context.params["tuning"])
+        study = TuningConfig.model_validate({**tuning.study().model_dump(), "worker": worker})
+        seed = int(context.params["seed"])
+        data = context.catalog.load("model_input")
+        identity = study_identity(PIPELINE, study, data, seed)
+        stops = FailOnStopSignalHook()  # SIGTERM and Ctrl+C fail the trial, as in a kedro run
+        stops.before_pipeline_run()
+        try:
+            ran = join_study(data, study, identity, wait_s=wait)
+        finally:
+            stops.after_pipeline_run()
+    click.echo(f"tune-worker {worker}: ran {ran} trials of study {study.study_name!r}")

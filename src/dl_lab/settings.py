@@ -1,5 +1,6 @@
 """Kedro settings for dl-lab."""
 
+import os
 import warnings
 
 from kedro.config import OmegaConfigLoader
@@ -36,8 +37,29 @@ HOOKS = (
     PreflightHook(),
 )
 
+
+def mlflow_tracking_uri(default: str) -> str:
+    """``MLFLOW_TRACKING_URI`` when it is set (a tracking server), else ``default``: the
+    resolver ``${mlflow_tracking_uri:...}`` of conf/base/mlflow.yml. Kedro reads no
+    environment variable outside credentials (``oc.env`` is off elsewhere); this resolver
+    reads this one variable only, so no other can reach parameters that MLflow logs."""
+    return os.environ.get("MLFLOW_TRACKING_URI") or default
+
+
+def mlflow_artifact_location(default: str) -> str | None:
+    """Where a new experiment keeps its artifacts: ``default`` (beside the sqlite store),
+    or, with a tracking server in ``MLFLOW_TRACKING_URI``, None: the server's own store
+    (``mlflow server --serve-artifacts``), so that artifacts travel through the server."""
+    server = os.environ.get("MLFLOW_TRACKING_URI", "").startswith(("http://", "https://"))
+    return None if server else default
+
+
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
+    "custom_resolvers": {
+        "mlflow_tracking_uri": mlflow_tracking_uri,
+        "mlflow_artifact_location": mlflow_artifact_location,
+    },
     "base_env": "base",
     "default_run_env": "local",
     # conf/test and conf/full override single keys deep inside a block (epochs, sizes),
