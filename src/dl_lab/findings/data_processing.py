@@ -2,8 +2,10 @@
 
 Measured: the fractions the split gave (``split_indices``), the class proportions of every
 split (``class_balance``) and the augmentation spec the training pipelines read. Nothing is
-split again or trained; the split rule is only asked which ratios it picks at 1.11's band
-edges.
+trained; the split rule is asked which ratios it picks at 1.11's band edges, and the
+stratified split is run again on ``split_seeds`` (labels with the data set's class counts:
+the per-split class counts depend on nothing else) so that its class shares are judged over
+seeds, not from the one split the pipeline made.
 """
 
 from __future__ import annotations
@@ -18,11 +20,11 @@ from pydantic import Field, model_validator
 from dl_lab.config import StrictModel
 from dl_lab.course.findings import finding, findings_table
 from dl_lab.course.questions import Course, load_course
-from dl_lab.course.rules import Verdict, combine, describe, holds, within
+from dl_lab.course.rules import Verdict, combine, describe, holds, mean_std, within
 from dl_lab.data.augmentation import AugmentationSpec
 from dl_lab.data.config import SplitParams
 from dl_lab.data.sources import DIGIT_CLASSES
-from dl_lab.data.splits import SPLITS, auto_ratios
+from dl_lab.data.splits import SPLITS, auto_ratios, split_stratified
 
 PIPELINE = "data_processing"
 BALANCE = ("class_balance.csv", "class_balance.png")  # under data/08_reporting
@@ -38,6 +40,10 @@ class FindingsParams(StrictModel):
     large_above: int = Field(ge=2, description="1.11: more images than this is 'large'")
     max_rotation_degrees: float = Field(ge=0, description="3.13: a label-safe digit rotation")
     max_translate: float = Field(ge=0, lt=1, description="3.13: a shift that keeps digits in frame")
+    split_seeds: list[int] = Field(
+        min_length=2,
+        description="1.11: the seeds of the stratified splits whose class shares decide",
+    )
 
     @model_validator(mode="after")
     def _bands_ordered(self) -> FindingsParams:
@@ -130,10 +136,33 @@ def ratios_by_size(
     return finding(PIPELINE, "1.11-ratios", measured, combine(verdicts), BALANCE, course=course)
 
 
+def seeded_deviations(
+    class_counts: Sequence[int], ratios: Sequence[float], seeds: Sequence[int]
+) -> np.ndarray:
+    """Per seed: the largest |class share in a split - overall share| of the project's
+    stratified split of labels with these class counts."""
+    counts = np.asarray(class_counts, dtype=int)
+    labels = np.repeat(np.arange(len(counts)), counts)
+    overall = counts / counts.sum()
+    deviations = []
+    for seed in seeds:
+        parts = split_stratified(labels, ratios, seed)
+        shares = [
+            np.bincount(labels[idx], minlength=len(counts)) / len(idx) for idx in parts.values()
+        ]
+        deviations.append(max(float(np.abs(share - overall).max()) for share in shares))
+    return np.array(deviations)
+
+
 def stratified_disjoint(
-    split_indices: pd.DataFrame, class_balance: pd.DataFrame, params: FindingsParams, course: Course
+    split_indices: pd.DataFrame,
+    class_balance: pd.DataFrame,
+    split: SplitParams,
+    params: FindingsParams,
+    course: Course,
 ) -> Row:
-    """1.11: every split keeps the class proportions; the splits are disjoint and cover all."""
+    """1.11: every split keeps the class proportions (judged over ``split_seeds`` seeded
+    stratified splits of the data set's labels); the splits are disjoint and cover all."""
     n, index = len(split_indices), split_indices["index"]
     sizes = split_indices["split"].value_counts()
     deviation = float(class_balance["deviation"].max())
@@ -143,16 +172,21 @@ def stratified_disjoint(
         all(sizes.get(split, 0) > 0 for split in SPLITS),
     ]
     # Not exact: the stratified split breaks ties between classes at random (sklearn's
-    # approximate mode), so the seed moves a class's count in a split, and this deviation.
+    # approximate mode), so the seed moves a class's count in a split, and the deviation.
+    class_counts = class_balance.groupby("class", sort=False)["count"].sum().to_numpy()
+    ratios = auto_ratios(int(class_counts.sum())) if split.ratios == "auto" else split.ratios
+    deviations = seeded_deviations(class_counts, ratios, params.split_seeds)
     verdict = combine(
         [
-            within(deviation, 0.0, params.proportion_tolerance, "largest class-share deviation"),
+            within(deviations, 0.0, params.proportion_tolerance, "largest class-share deviation"),
             holds(cases, "disjoint, covering, non-empty splits"),
         ]
     )
     classes = class_balance["class"].nunique()
     measured = (
-        f"largest class-share deviation {describe(deviation)} over {classes} classes in "
+        f"largest class-share deviation {mean_std(deviations)} over "
+        f"{len(params.split_seeds)} seeded stratified splits ({describe(deviation)} in the "
+        f"pipeline's split) over {classes} classes in "
         f"{'/'.join(str(int(sizes.get(s, 0))) for s in SPLITS)} images; "
         f"{sum(cases)} of 3 leakage checks hold (unique, covering, non-empty); "
         "the test split's absence from tuning is not checked here"
@@ -211,7 +245,7 @@ def answer(
     course = load_course()
     rows = [
         ratios_by_size(split_indices, split, findings, course),
-        stratified_disjoint(split_indices, class_balance, findings, course),
+        stratified_disjoint(split_indices, class_balance, split, findings, course),
         workflow_split(split_indices, findings, course),
         label_safe_augmentation(augmentation_spec, data_manifest, findings, course),
     ]

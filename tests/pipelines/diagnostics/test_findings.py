@@ -408,3 +408,13 @@ def test_a_claim_that_is_not_measured_stays_out(blocks):
     assert "1.22-table" not in answered  # lr 0.1 is not run for both optimizers
     assert "1.1-data-size" not in answered and "1.27-small-data" not in answered
     assert "1.22-lr" in answered and "1.1-small-data-speed" in answered
+
+
+def test_a_run_that_diverged_on_one_seed_is_shown_and_left_out_of_its_comparison(blocks):
+    norms = fabricated(blocks[1])["normalization"]
+    bad = (norms["norm"] == "lrn") & (norms["lr"] == 0.5) & (norms["seed"] == 41)
+    diverged = norms.assign(final_train_loss=norms["final_train_loss"].mask(bad, np.inf))
+    row = _findings(blocks, normalization=diverged).set_index("claim_id").loc["3.9-vs-bn"]
+    assert "lrn loss 2.3, inf, 2.3 (by seed)" in row["measured"]
+    assert "lr 0.5" not in row["reason"] and "lr 0.05" in row["reason"]  # only where finite
+    assert row["verdict"] == "reproduced"

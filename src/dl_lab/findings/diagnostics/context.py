@@ -121,9 +121,14 @@ def values(frame: pd.DataFrame, column: str, **where: Any) -> np.ndarray:
 
 
 def ms(measured: Any, digits: int = 3) -> str:
-    """A measurement over seeds as ``mean +- std`` (one value: the value); the row says over
-    how many seeds (``Context.answer``)."""
-    return mean_std(measured, digits, count=False)
+    """A measurement over seeds as ``mean +- std`` (one value: the value; a non-finite one
+    among them: each seed's value); the row says over how many seeds (``Context.answer``)."""
+    numbers = np.atleast_1d(np.asarray(measured, dtype=float))
+    if len(numbers) > 1 and not np.isfinite(numbers).all():
+        return ", ".join(f"{v:.{digits}g}" for v in numbers) + " (by seed)"
+    if len(numbers) == 1:
+        return f"{numbers[0]:.{digits}g}"
+    return mean_std(numbers, digits, count=False)
 
 
 __all__ = ["SEED", "Check", "Context", "Row", "by_number", "by_seed", "figure", "first_seed",
