@@ -54,7 +54,11 @@ class ExperimentPerPipelineHook:
         config = getattr(self._context, "mlflow", None)
         if config is None:
             return
-        config.tracking.experiment.name = tracking.experiment_name(run_params.get("pipeline_names"))
+        names = run_params.get("pipeline_names") or []
+        config.tracking.experiment.name = tracking.experiment_name(names)
+        if len(names) > 1 and not config.tracking.run.name:
+            # kedro-mlflow joins the names in Kedro's order (a set's): the same in every run
+            config.tracking.run.name = "+".join(sorted(names))
         # kedro-mlflow's own routine: create or restore, then make it the active experiment.
         config._set_experiment()
         tracking.mark_training_experiment(config.tracking.experiment._experiment.experiment_id)
