@@ -6,10 +6,13 @@ type, the check of unread keys, and the checks of data files and their content.
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 import torch
 from kedro.io import DatasetError
+from kedro.validation.exceptions import ParameterValidationError
 from kedro.validation.parameter_validator import ParameterValidator
 from pydantic import ValidationError
 
@@ -73,6 +76,65 @@ def test_node_errors_about_user_input_are_user_errors():
         assert issubclass(kind, errors.UserInputError)
     assert issubclass(NoChampionError, LookupError)  # what callers caught before still works
     assert issubclass(errors.MissingFileError, FileNotFoundError)
+
+
+# The same validation `kedro run` applies before its first node (Kedro's own, of the node
+# parameters typed with a model), in process: one kedro run of each kind is in
+# test_bad_parameters.py, these add the other kinds of mistake in every pipeline.
+MLP = {"vision": {"studies": {"architectures": {"mlp_shallow": {"optimizer": {"name": "adamx"}}}}}}
+BAD_BLOCKS = {
+    "subsample below its minimum": (
+        "data_processing",
+        {"data_processing": {"ingest": {"limit": 5}}},
+        ["data_processing.ingest.limit", "greater than or equal to 20", "(got 5)"],
+    ),
+    "unknown optimizer": (
+        "vision",
+        MLP,
+        ["vision.studies.architectures", "mlp_shallow.optimizer.name", "'adamx'", "sgd"],
+    ),
+    "a word for a number": (
+        "vision",
+        {"vision": {"trainer": {"max_epochs": "two"}}},
+        ["vision.trainer.max_epochs", "valid integer", "'two'"],
+    ),
+    "unknown sampler": (
+        "tuning",
+        {"tuning": {"sampler": {"name": "bayes"}}},
+        ["tuning.sampler.name", "'bayes'", "tpe", "random", "grid"],
+    ),
+    "a study of no trials": (
+        "tuning",
+        {"tuning": {"n_trials": 0}},
+        ["tuning.n_trials", "greater than or equal to 1"],
+    ),
+    "unknown activation": (
+        "diagnostics",
+        {"diagnostics": {"activations": {"names": ["relu", "swishy"]}}},
+        ["diagnostics.activations.names", "'swishy'", "gelu", "sigmoid"],
+    ),
+    "no random restarts": (
+        "fundamentals",
+        {"fundamentals": {"xor": {"n_seeds": 0}}},
+        ["fundamentals.xor.n_seeds", "greater than 0"],
+    ),
+    "a comparison without its tags": (
+        "reporting",
+        {"reporting": {"comparisons": [{"title": "no tags", "metrics": ["test_acc"]}]}},
+        ["reporting.comparisons.0.tags", "Field required"],
+    ),
+}
+
+
+@pytest.mark.parametrize(("pipeline", "overrides", "named"), BAD_BLOCKS.values(), ids=BAD_BLOCKS)
+def test_a_bad_block_is_refused_naming_its_key(parameters, pipeline, overrides, named):
+    module = importlib.import_module(f"dl_lab.pipelines.{pipeline}.pipeline")
+    validator = ParameterValidator({pipeline: module.create_pipeline()})
+    with pytest.raises(ParameterValidationError) as caught:
+        validator.validate_raw_params(parameters("test", overrides))
+    message = user_message(caught.value)
+    for text in named:
+        assert text in message, message
 
 
 # -- the strict base and the seed ---------------------------------------------------------
