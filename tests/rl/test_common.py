@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from dl_lab.rl import GRIDWORLD_ID
 from dl_lab.rl.common import MetricRecorder, evaluate, greedy_frames, linear_schedule
@@ -25,6 +26,23 @@ def test_vectorized_evaluation_counts_each_first_episode_once():
     # a grid policy that walks into the border forever is cut at the time limit (100 steps)
     stuck = evaluate(_always(0), EnvFactory(GRIDWORLD_ID), episodes=3, seed=0)
     assert stuck.tolist() == [-100.0] * 3
+
+
+def test_greedy_episodes_run_on_one_torch_thread_and_the_count_comes_back():
+    seen = []
+
+    def policy(obs):
+        seen.append(torch.get_num_threads())
+        return np.zeros(len(obs), dtype=int)
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        evaluate(policy, EnvFactory("CartPole-v1"), episodes=2, seed=0)
+        greedy_frames(policy, EnvFactory("CartPole-v1"), seed=0, frames=2)
+        assert seen and set(seen) == {1} and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
 
 
 def test_linear_schedule():

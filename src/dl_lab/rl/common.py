@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -72,14 +73,38 @@ def linear_schedule(start: float, end: float, duration: float, t: float) -> floa
     return start + (end - start) * min(t / duration, 1.0)
 
 
+@contextmanager
+def one_torch_thread() -> Iterator[None]:
+    """Run the block on one torch CPU thread, then restore the count.
+
+    A small policy network's forward passes are fastest on one thread, and torch's idle
+    extra threads spin while they wait: measured on 100 greedy CartPole episodes of the DQN
+    agent in a process with two threads, 0.11 s of CPU on one thread against 1.8-3.1 s.
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def evaluate(
     policy: Policy, env_fn: EnvFactory, episodes: int, seed: int, batch: int = 100
 ) -> np.ndarray:
-    """Undiscounted returns of ``episodes`` greedy episodes, run ``batch`` at a time.
+    """Undiscounted returns of ``episodes`` greedy episodes, run ``batch`` at a time on one
+    torch thread (:func:`one_torch_thread`).
 
     Environment ``i`` of a batch is reset with ``seed + i`` (the next batch continues the
     numbering), so the same policy and seed give the same returns.
     """
+    with one_torch_thread():
+        return _evaluate(policy, env_fn, episodes, seed, batch)
+
+
+def _evaluate(
+    policy: Policy, env_fn: EnvFactory, episodes: int, seed: int, batch: int
+) -> np.ndarray:
     returns: list[float] = []
     while len(returns) < episodes:
         n = min(batch, episodes - len(returns))
@@ -118,6 +143,13 @@ def greedy_frames(
     """
     if frames < 2:
         raise ValueError(f"frames={frames}: a strip needs at least 2 (the first and the last)")
+    with one_torch_thread():
+        return _frames(policy, env_fn, seed, frames)
+
+
+def _frames(
+    policy: Policy, env_fn: EnvFactory, seed: int, frames: int
+) -> tuple[list[np.ndarray], list[int]]:
     length = _greedy_episode(policy, env_fn(), seed)
     keep = set(np.linspace(0, length, frames).round().astype(int).tolist())
     env = env_fn(render_mode="rgb_array")
