@@ -12,6 +12,7 @@ from pathlib import Path
 
 import mlflow
 import pytest
+import yaml
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 from rich.console import Console
@@ -80,6 +81,12 @@ def test_a_stop_signal_during_training_fails_the_run_and_the_rerun_resumes(
 
 @pytest.mark.slow
 def test_sigterm_or_ctrl_c_to_kedro_run_closes_every_run_as_failed(fresh_project):
+    # One training run: the copy's baseline study trains one seed, for 200 epochs (conf/base
+    # holds the lists of seeds; a kedro run refuses --params that change them).
+    path = fresh_project.path / "conf/base/parameters_vision.yml"
+    parameters = yaml.safe_load(path.read_text())
+    parameters["vision"]["studies"]["baseline"]["lenet5"].update(max_epochs=200, seeds=[0])
+    path.write_text(yaml.safe_dump(parameters))
     fresh_project.run("--pipelines", "data_processing")
     client = MlflowClient(tracking_uri=fresh_project.tracking_uri)
     for stop in (signal.SIGTERM, signal.SIGINT):
@@ -115,7 +122,7 @@ def _stop_kedro_run_in_training(project, stop: signal.Signals) -> tuple[str, int
             *(str(KEDRO), "run", "--env", "test", "--pipelines", "vision"),
             *("--namespaces", "baseline"),
             # Long enough that the signal surely lands in training, however loaded the host.
-            *("--params", "vision.studies.baseline.lenet5.max_epochs=200"),
+            *("--params", "vision.trainer.epoch_limit=200"),
         ],
         cwd=project.path,
         env=env,
