@@ -79,3 +79,27 @@ def test_classical_vs_deep_table():
     with pytest.raises(ValueError, match="available: hog, pixels"):
         compare_classical_deep(data, [40], ["knn"], ["sift"], {}, LoopConfig(), 1, [0])
     assert "random_forest" in CLASSIFIERS
+
+
+def test_a_network_two_sweeps_share_trains_once_per_seed(toy_splits, monkeypatch):
+    from dl_lab.diagnostics import complexity
+
+    trained = []
+
+    def counting(point, jobs):
+        trained.extend((job["seed"], job["name"]) for job in jobs)
+        return [point(**job) for job in jobs]
+
+    monkeypatch.setattr(complexity, "run_points", counting)
+    sweeps = {
+        "depth": {"d1": mlp_factory(toy_splits, 1, 8), "d2": mlp_factory(toy_splits, 2, 8)},
+        "width": {"w4": mlp_factory(toy_splits, 2, 4), "w8": mlp_factory(toy_splits, 2, 8)},
+    }
+    table = capacity_sweep(sweeps, {0: toy_splits, 1: toy_splits}, LoopConfig(epochs=1),
+                           FitThresholds())  # fmt: skip
+    assert len(trained) == 2 * 3  # d2 and w8 are one network: three per seed
+    assert len(table) == 2 * 4 and list(table["variant"][:4]) == ["d1", "d2", "w4", "w8"]
+    rows = table.set_index(["seed", "variant"])
+    measured = ["params", "train_acc", "val_acc"]
+    assert rows.loc[(1, "d2"), measured].tolist() == rows.loc[(1, "w8"), measured].tolist()
+    assert rows.loc[(1, "w8"), "sweep"] == "width"

@@ -87,23 +87,30 @@ def variant_row(
     return train_variant(name, factory, splits, cfg, seed, thresholds)[0]
 
 
+def _same_network(factory: ModelFactory) -> Any:
+    """What identifies the network a factory builds: its builder and arguments (a partial),
+    else the factory itself."""
+    if isinstance(factory, partial):
+        return (factory.func, factory.args, tuple(sorted(factory.keywords.items())))
+    return factory
+
+
 def capacity_sweep(
     sweeps: Mapping[str, Mapping[str, ModelFactory]], splits: Mapping[int, Splits],
     cfg: LoopConfig, thresholds: FitThresholds,
 ) -> pd.DataFrame:  # fmt: skip
     """One row per seed, sweep and variant: ``splits`` maps each seed to its training subset;
-    every (seed, variant) trains as one job on the worker pool."""
+    every (seed, network) trains as one job on the worker pool, once where two sweeps share
+    a network (the depth sweep's d2 is the width sweep's w16 when both have two layers of 16)."""
     points = [(seed, sweep, name, factory) for seed in splits
               for sweep, variants in sweeps.items() for name, factory in variants.items()]  # fmt: skip
+    unique = {(seed, _same_network(factory)): (name, factory) for seed, _, name, factory in points}
     jobs = [{"name": name, "factory": factory, "splits": splits[seed], "cfg": cfg, "seed": seed,
-             "thresholds": thresholds} for seed, _, name, factory in points]  # fmt: skip
-    rows = run_points(variant_row, jobs)
-    return pd.DataFrame(
-        [
-            {SEED: seed, "sweep": sweep, **row}
-            for (seed, sweep, *_), row in zip(points, rows, strict=True)
-        ]
-    )
+             "thresholds": thresholds} for (seed, _), (name, factory) in unique.items()]  # fmt: skip
+    trained = dict(zip(unique, run_points(variant_row, jobs), strict=True))
+    rows = [{SEED: seed, "sweep": sweep, **trained[(seed, _same_network(factory))], "variant": name}
+            for seed, sweep, name, factory in points]  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def _bootstrap(splits: Splits, rng: np.random.Generator) -> Splits:

@@ -418,3 +418,18 @@ def test_a_run_that_diverged_on_one_seed_is_shown_and_left_out_of_its_comparison
     assert "lrn loss 2.3, inf, 2.3 (by seed)" in row["measured"]
     assert "lr 0.5" not in row["reason"] and "lr 0.05" in row["reason"]  # only where finite
     assert row["verdict"] == "reproduced"
+
+
+def test_an_accuracy_comparison_of_networks_still_improving_is_unsettled(blocks):
+    capacity = fabricated(blocks[1])["capacity"]
+    settled = capacity.assign(fit_diagnosis="good_fit")
+    late = settled.assign(fit_diagnosis=settled["fit_diagnosis"].mask(
+        (settled["variant"] == "d4") & (settled["seed"] == 42), "still_improving"))  # fmt: skip
+    before = _findings(blocks, capacity=settled).set_index("claim_id")
+    after = _findings(blocks, capacity=late).set_index("claim_id")
+    for claim in ("1.24-depth", "1.9-underfit-increase"):  # both read d4's val accuracy
+        assert before.loc[claim, "verdict"] == "reproduced", claim
+        assert after.loc[claim, "verdict"] == "inconclusive", claim
+        assert "mlp_depth d4 on 1 of 3 seeds" in after.loc[claim, "reason"], claim
+        assert "not settled: still improving at the last epoch" in after.loc[claim, "reason"]
+    assert after.loc["1.24-width", "verdict"] == "reproduced"  # no width run is late

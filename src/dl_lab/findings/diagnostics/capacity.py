@@ -13,7 +13,9 @@ from dl_lab.findings.diagnostics.context import (
     by_number,
     by_seed,
     figure,
+    improving,
     ms,
+    settled,
     table,
     values,
 )
@@ -152,6 +154,8 @@ def _sweeps(c: Context, kind: str) -> list[tuple[str, pd.DataFrame, list[str]]]:
 
 
 def depth(c: Context) -> Row | None:
+    """Deepest vs shallowest: val accuracy (unsettled where either was still improving) and
+    training time (a cost, read at any epoch)."""
     sweeps = _sweeps(c, "depth")
     if not sweeps:
         return None
@@ -160,11 +164,12 @@ def depth(c: Context) -> Row | None:
         low, high = variants[0], variants[-1]
         acc = {v: values(rows, "val_acc", variant=v) for v in (low, high)}
         secs = {v: values(rows, "train_time_s", variant=v) for v in (low, high)}
+        accuracy = direction(acc[low], acc[high], "a<b", c.tol.accuracy,
+                             (f"{name} {low} val acc", f"{high}"))  # fmt: skip
         verdicts += [
-            direction(acc[low], acc[high], "a<b", c.tol.accuracy,
-                      (f"{name} {low} val acc", f"{high}")),
+            settled(accuracy, [improving(rows, f"{name} {v}", variant=v) for v in (low, high)]),
             at_least(secs[high] / secs[low], 1 + c.tol.slower_by,
-                     f"{name} training time {high}/{low}"),
+                     f"{name} training time {high}/{low}"),  # a cost: settled at any epoch
         ]  # fmt: skip
         parts.append(f"{name}: {low} val {ms(acc[low])} in {ms(secs[low])} s, {high} val "
                      f"{ms(acc[high])} in {ms(secs[high])} s")  # fmt: skip
@@ -185,7 +190,8 @@ def _width_cases(rows: pd.DataFrame, name: str, variants: list[str]) -> dict[str
 
 def width(c: Context) -> Row | None:
     """Narrowest: advice increase (underfits); widest: advice decrease (overfits); with three
-    or more widths, the best validation accuracy at an inside width; on every seed."""
+    or more widths, the best validation accuracy at an inside width; on every seed, and
+    unsettled where a width was still improving at its last epoch (its fit is not yet read)."""
     sweeps = _sweeps(c, "width")
     if not sweeps:
         return None
@@ -199,7 +205,11 @@ def width(c: Context) -> Row | None:
             f"{v} train {ms(values(rows, 'train_acc', variant=v))} val "
             f"{ms(values(rows, 'val_acc', variant=v))} ({_advice_text(rows, v)})"
             for v in (variants[0], variants[-1])))  # fmt: skip
-    verdict = holds_on_seeds(cases, "narrow underfits / wide overfits / moderate best")
+    verdict = settled(
+        holds_on_seeds(cases, "narrow underfits / wide overfits / moderate best"),
+        [improving(rows, f"{name} {v}", variant=v) for name, rows, variants in sweeps
+         for v in variants],
+    )  # fmt: skip
     return c.answer("1.24-width", "; ".join(parts), verdict, CAPACITY)
 
 

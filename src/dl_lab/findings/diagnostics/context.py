@@ -14,7 +14,7 @@ import pandas as pd
 
 from dl_lab.course.findings import finding
 from dl_lab.course.questions import Course
-from dl_lab.course.rules import Verdict, mean_std, within
+from dl_lab.course.rules import Verdict, mean_std, unsettled, within
 from dl_lab.diagnostics.config import ConvParams
 from dl_lab.diagnostics.jobs import SEED, first_seed
 from dl_lab.evaluation.fit import FitThresholds
@@ -109,15 +109,44 @@ def by_seed(frame: pd.DataFrame) -> list[tuple[Any, pd.DataFrame]]:
     return [(seed, part) for seed, part in frame.groupby(SEED, sort=True)]
 
 
-def values(frame: pd.DataFrame, column: str, **where: Any) -> np.ndarray:
-    """``column`` of the rows whose ``where`` columns equal the given values, in seed order:
-    one value per seed of a seeded table."""
+def select(frame: pd.DataFrame, **where: Any) -> pd.DataFrame:
+    """The rows whose ``where`` columns equal the given values, in seed order."""
     rows = frame
     for key, value in where.items():
         rows = rows[rows[key] == value]
-    if SEED in rows:
-        rows = rows.sort_values(SEED, kind="stable")
-    return rows[column].to_numpy(dtype=float)
+    return rows.sort_values(SEED, kind="stable") if SEED in rows else rows
+
+
+def values(frame: pd.DataFrame, column: str, **where: Any) -> np.ndarray:
+    """``column`` of the rows whose ``where`` columns equal the given values, in seed order:
+    one value per seed of a seeded table."""
+    return select(frame, **where)[column].to_numpy(dtype=float)
+
+
+IMPROVING = "still_improving"
+"""The fit diagnosis of a run whose validation loss was still falling at its last epoch."""
+
+
+def improving(frame: pd.DataFrame, label: str, **where: Any) -> str | None:
+    """Where the fit diagnosis read a run among the ``where`` rows as still improving at its
+    last epoch: ``label`` and on how many seeds; None where none was (or none is diagnosed)."""
+    rows = select(frame, **where)
+    if "fit_diagnosis" not in rows or rows.empty:
+        return None
+    late = int((rows["fit_diagnosis"] == IMPROVING).sum())
+    return f"{label} on {late} of {len(rows)} seeds" if late else None
+
+
+def settled(verdict: Verdict, notes: Sequence[str | None]) -> Verdict:
+    """``verdict``, unless a compared run was still improving at its last epoch (``notes``
+    from ``improving``): then ``unsettled``, the rule's reason kept before the runs named."""
+    late = [note for note in notes if note]
+    if not late:
+        return verdict
+    return unsettled(
+        f"{verdict.reason}; not settled: still improving at the last epoch (val loss still "
+        f"falling, the fit diagnosis): {'; '.join(late)}"
+    )
 
 
 def ms(measured: Any, digits: int = 3) -> str:
@@ -131,5 +160,5 @@ def ms(measured: Any, digits: int = 3) -> str:
     return mean_std(numbers, digits, count=False)
 
 
-__all__ = ["SEED", "Check", "Context", "Row", "by_number", "by_seed", "figure", "first_seed",
-           "ms", "pct", "table", "values"]  # fmt: skip
+__all__ = ["IMPROVING", "SEED", "Check", "Context", "Row", "by_number", "by_seed", "figure",
+           "first_seed", "improving", "ms", "pct", "select", "settled", "table", "values"]  # fmt: skip

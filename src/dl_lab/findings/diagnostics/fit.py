@@ -12,7 +12,9 @@ from dl_lab.findings.diagnostics.context import (
     by_number,
     by_seed,
     figure,
+    improving,
     ms,
+    settled,
     table,
     values,
 )
@@ -130,7 +132,7 @@ def _steps(c: Context, advice: str) -> list[tuple[str, str, str]]:
 
 def _complexity_advice(c: Context, claim_id: str, advice: str) -> Row | None:
     """Following ``recommend_complexity``'s advice one step along a sweep raises val
-    accuracy (paired by seed)."""
+    accuracy (paired by seed); unsettled where either run was still improving."""
     pairs = _steps(c, advice)
     if not pairs:
         return None
@@ -140,8 +142,10 @@ def _complexity_advice(c: Context, claim_id: str, advice: str) -> Row | None:
         rows = capacity[(capacity["sweep"] == sweep) & (capacity["variant"] == name)]
         before_acc = values(capacity, "val_acc", sweep=sweep, variant=name)
         after_acc = values(capacity, "val_acc", sweep=sweep, variant=after)
-        verdicts.append(direction(before_acc, after_acc, "a<b", c.tol.accuracy,
-                                  (f"{sweep} {name} val acc", after)))  # fmt: skip
+        verdict = direction(before_acc, after_acc, "a<b", c.tol.accuracy,
+                            (f"{sweep} {name} val acc", after))  # fmt: skip
+        verdicts.append(settled(verdict, [improving(capacity, f"{sweep} {v}", sweep=sweep, variant=v)
+                                          for v in (name, after)]))  # fmt: skip
         share = int((rows["advice"] == advice).sum())
         parts.append(
             f"{sweep}: {name} (train {ms(values(rows, 'train_acc'))}, val {ms(before_acc)}, "

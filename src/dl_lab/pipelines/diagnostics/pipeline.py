@@ -9,6 +9,12 @@ and metrics (``diag_<name>_metrics``); the catalog's factories put each in
 data/08_reporting/diagnostics and in the MLflow parent run. Torch and BLAS run with
 ``diagnostics.threads`` threads inside the nodes (read from conf/base when the pipeline
 is built).
+
+Every experiment a finding reads runs on each seed of ``diagnostics.replicates`` (its
+tables carry a ``seed`` column); inside the node each (seed, sweep point) is one job on
+the shared worker pool (``dl_lab.parallel``, one thread per job), so both cores train
+and ``DL_LAB_WORKERS=1`` gives the same tables. The experiments no finding reads
+(schedules, epochs, optimizers, the 0-1 decomposition) run on ``seed``.
 """
 
 from kedro.pipeline import Pipeline
