@@ -239,6 +239,9 @@ def test_the_tracked_runs_ids_are_the_overfitting_claims_runs(blocks):
     assert split_list(table.loc["1.17-underfit", "run_ids"])[0] == "r-tiny-s40"
     assert table.loc["1.16-stop-epoch", "course_printed"] == "Training stopped at epoch 3."
     assert "(mean +- std over 3 seeds)" in table.loc["1.14-saturating", "measured"]
+    assert "(paired t-test p = " in table.loc["1.14-saturating", "reason"]  # paired by seed
+    assert "paired t-test" not in _findings(blocks, seeds=1).set_index("claim_id").loc[
+        "1.14-saturating", "reason"]  # one seed: nothing to pair  # fmt: skip
 
 
 def _set(table: str, column: str, value: float, where: str) -> tuple:

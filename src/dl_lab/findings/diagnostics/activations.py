@@ -5,9 +5,18 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from dl_lab.course.rules import at_least, combine, direction, holds, holds_on_seeds
+from dl_lab.course.rules import at_least, combine, holds, holds_on_seeds
 from dl_lab.diagnostics.losses import huber
-from dl_lab.findings.diagnostics.context import Context, Row, by_seed, figure, ms, table, values
+from dl_lab.findings.diagnostics.context import (
+    Context,
+    Row,
+    by_seed,
+    compare,
+    figure,
+    ms,
+    table,
+    values,
+)
 
 SATURATING = ("sigmoid", "tanh")
 ZERO_CENTRED = {"sigmoid": False, "tanh": True, "relu": False}  # the course's table, corrected
@@ -29,7 +38,7 @@ def saturating(c: Context) -> Row | None:
         return None
     members = runs[runs["activation"].isin(family)]
     reference = np.array([float(part["final_val_acc"].mean()) for _, part in by_seed(members)])
-    verdicts = [direction(values(runs, "final_val_acc", activation=name), reference, "a<b",
+    verdicts = [compare(values(runs, "final_val_acc", activation=name), reference, "a<b",
                           c.tol.accuracy, (f"{name} val acc", "ReLU family mean"))
                 for name in slow]  # fmt: skip
     measured = (", ".join(f"{name} {ms(values(runs, 'final_val_acc', activation=name))}"
@@ -109,7 +118,7 @@ def outliers(c: Context) -> Row | None:
     fractions = sorted(f for f in c["loss_regression"]["outlier_fraction"].unique() if f > 0)
     if not fractions or not robust:
         return None
-    verdicts = [direction(_rmse(c, f, name), _rmse(c, f, "mse"), "a<b", c.tol.rmse,
+    verdicts = [compare(_rmse(c, f, name), _rmse(c, f, "mse"), "a<b", c.tol.rmse,
                           (f"{f:.0%} outliers: {name} clean-test RMSE", "mse"))
                 for f in fractions for name in robust]  # fmt: skip
     measured = "; ".join(
@@ -133,7 +142,7 @@ def mse_noise(c: Context) -> Row | None:
     mse_clean, mse_dirty = _rmse(c, 0.0, "mse"), _rmse(c, worst, "mse")
     verdict = combine([
         at_least(clean - mse_clean, -c.tol.rmse, "no outliers: best robust RMSE minus MSE's"),
-        direction(dirty, mse_dirty, "a<b", c.tol.rmse,
+        compare(dirty, mse_dirty, "a<b", c.tol.rmse,
                   (f"{worst:.0%} outliers: best robust RMSE", "mse")),
     ])  # fmt: skip
     measured = (
@@ -202,7 +211,7 @@ def ce_faster(c: Context) -> Row | None:
         return None
     acc = {loss: values(runs, "final_val_acc", loss=loss) for loss in ("cross_entropy", "mse")}
     reach = {loss: values(runs, "epochs_to_target", loss=loss) for loss in ("cross_entropy", "mse")}
-    verdicts = [direction(acc["mse"], acc["cross_entropy"], "a<b", c.tol.accuracy,
+    verdicts = [compare(acc["mse"], acc["cross_entropy"], "a<b", c.tol.accuracy,
                           ("MSE val acc", "cross-entropy"))]  # fmt: skip
     seen = np.isfinite(reach["cross_entropy"]) | np.isfinite(reach["mse"])
     if seen.any():  # an epoch count only where the target was reached

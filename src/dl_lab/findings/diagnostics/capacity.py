@@ -6,12 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dl_lab.course.rules import at_least, combine, direction, holds_on_seeds, within
+from dl_lab.course.rules import at_least, combine, holds_on_seeds, within
 from dl_lab.findings.diagnostics.context import (
     Context,
     Row,
     by_number,
     by_seed,
+    compare,
     figure,
     improving,
     ms,
@@ -66,7 +67,7 @@ def linear_underfits(c: Context) -> Row | None:
     if 1 not in _complexities(c, "polynomial_degree"):
         return None
     family = "polynomial_degree"
-    verdict = direction(_at(c, family, 1, "variance"), _at(c, family, 1, "bias2"), "a<b",
+    verdict = compare(_at(c, family, 1, "variance"), _at(c, family, 1, "bias2"), "a<b",
                         c.tol.bias_variance, ("variance", "bias^2"))  # fmt: skip
     return c.answer("1.2-linear-underfits", _bv(c, family, 1, "polynomial degree"), verdict,
                     BIAS_VARIANCE)  # fmt: skip
@@ -81,7 +82,7 @@ def _largest(c: Context) -> list[tuple[str, str, object]]:
 def big_net_overfits(c: Context) -> Row:
     largest = _largest(c)
     verdicts = [
-        direction(_at(c, family, top, "bias2"), _at(c, family, top, "variance"), "a<b",
+        compare(_at(c, family, top, "bias2"), _at(c, family, top, "variance"), "a<b",
                   c.tol.bias_variance, (f"{label} {top} bias^2", "variance"))
         for family, label, top in largest
     ]  # fmt: skip
@@ -107,9 +108,9 @@ def tradeoff(c: Context) -> Row:
             continue
         low, high = levels[0], levels[-1]
         verdicts += [
-            direction(_at(c, family, low, "bias2"), _at(c, family, high, "bias2"), "a>b",
+            compare(_at(c, family, low, "bias2"), _at(c, family, high, "bias2"), "a>b",
                       c.tol.bias_variance, (f"{label} bias^2 at {low}", f"at {high}")),
-            direction(_at(c, family, low, "variance"), _at(c, family, high, "variance"), "a<b",
+            compare(_at(c, family, low, "variance"), _at(c, family, high, "variance"), "a<b",
                       c.tol.bias_variance, (f"{label} variance at {low}", f"at {high}")),
         ]  # fmt: skip
         text = f"{_bv(c, family, low, label)} -> {_bv(c, family, high, label)}"
@@ -132,9 +133,9 @@ def profiles(c: Context) -> Row | None:
     poly, mlp = "polynomial_degree", "mlp_width"
     net = _complexities(c, mlp)[-1]
     verdict = combine([
-        direction(_at(c, poly, 1, "bias2"), _at(c, mlp, net, "bias2"), "a>b",
+        compare(_at(c, poly, 1, "bias2"), _at(c, mlp, net, "bias2"), "a>b",
                   c.tol.bias_variance, ("linear bias^2", f"MLP width {net} bias^2")),
-        direction(_at(c, poly, 1, "variance"), _at(c, mlp, net, "variance"), "a<b",
+        compare(_at(c, poly, 1, "variance"), _at(c, mlp, net, "variance"), "a<b",
                   c.tol.bias_variance, ("linear variance", f"MLP width {net} variance")),
     ])  # fmt: skip
     measured = (
@@ -164,7 +165,7 @@ def depth(c: Context) -> Row | None:
         low, high = variants[0], variants[-1]
         acc = {v: values(rows, "val_acc", variant=v) for v in (low, high)}
         secs = {v: values(rows, "train_time_s", variant=v) for v in (low, high)}
-        accuracy = direction(acc[low], acc[high], "a<b", c.tol.accuracy,
+        accuracy = compare(acc[low], acc[high], "a<b", c.tol.accuracy,
                              (f"{name} {low} val acc", f"{high}"))  # fmt: skip
         verdicts += [
             settled(accuracy, [improving(rows, f"{name} {v}", variant=v) for v in (low, high)]),
@@ -256,7 +257,7 @@ def data_size(c: Context) -> Row | None:
     margins = _seed_margins(c, None)
     if len(margins[0]) < 2:
         return None
-    verdict = direction(_column(margins, "margin", 0), _column(margins, "margin", -1), "a<b",
+    verdict = compare(_column(margins, "margin", 0), _column(margins, "margin", -1), "a<b",
                         c.tol.accuracy, ("deep edge at the smallest size", "at the largest"))  # fmt: skip
     return c.answer("1.1-data-size", _margin_text(margins), verdict, CLASSICAL)
 
@@ -289,7 +290,7 @@ def end_to_end(c: Context) -> Row | None:
     margins = _seed_margins(c, "hog")
     if margins[0].empty:
         return None
-    verdict = direction(_column(margins, "classical", -1), _column(margins, "deep", -1), "a<b",
+    verdict = compare(_column(margins, "classical", -1), _column(margins, "deep", -1), "a<b",
                         c.tol.accuracy, ("best HOG + classical", "best deep"))  # fmt: skip
     largest = [m.iloc[-1:] for m in margins]
     measured = "at the largest size, " + _margin_text(largest, "HOG + classical")
@@ -302,7 +303,7 @@ def small_data(c: Context) -> Row | None:
     margins = _seed_margins(c, "hog")
     if len(margins[0]) < 2:
         return None
-    verdict = direction(
+    verdict = compare(
         _column(margins, "margin", 0),
         np.maximum(_column(margins, "margin", -1), 0.0),
         "a<b",

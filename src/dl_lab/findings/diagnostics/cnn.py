@@ -6,11 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dl_lab.course.rules import at_least, combine, direction, holds, within
+from dl_lab.course.rules import at_least, combine, holds, within
 from dl_lab.findings.diagnostics.context import (
     SEED,
     Context,
     Row,
+    compare,
     figure,
     first_seed,
     ms,
@@ -240,7 +241,7 @@ def maps(c: Context) -> Row | None:
     shapes = [check for a, b in pairs
               for check in (b["height"] < a["height"], b["channels"] > a["channels"])]  # fmt: skip
     verdicts = [holds(shapes, "deeper maps smaller and more numerous")]
-    verdicts += [direction(_zeros(c, a["block"]), _zeros(c, b["block"]), "a<b", 0.0,
+    verdicts += [compare(_zeros(c, a["block"]), _zeros(c, b["block"]), "a<b", 0.0,
                            (f"block {a['block']:.0f} zeros", f"block {b['block']:.0f}'s"))
                  for a, b in pairs]  # fmt: skip
     return c.answer("3.17-maps", _block_text(c), combine(verdicts), MAPS)
@@ -276,7 +277,7 @@ def shift(c: Context) -> Row | None:
     shifts = sorted(set(unpooled["shift_px"]))
     pooled = [v for v in c.cases.pooled if v in set(drops["variant"])]
     verdicts = [
-        direction(values(drops, "drop", variant=v, shift_px=s),
+        compare(values(drops, "drop", variant=v, shift_px=s),
                   values(unpooled, "drop", shift_px=s), "a<b", c.tol.accuracy,
                   (f"{v} accuracy drop at {s} px", c.cases.unpooled))
         for v in pooled for s in shifts
@@ -345,7 +346,7 @@ def _beats(c: Context, better: str, worse: str) -> list:
         a = _norm(c, better, lr, "final_train_loss")
         b = _norm(c, worse, lr, "final_train_loss")
         if np.isfinite(a).all() and np.isfinite(b).all():
-            verdicts.append(direction(a, b, "a<b", c.tol.train_loss,
+            verdicts.append(compare(a, b, "a<b", c.tol.train_loss,
                                       (f"lr {lr:g}: {better} train loss", worse)))  # fmt: skip
     return verdicts
 

@@ -7,17 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from dl_lab.course.findings import finding
 from dl_lab.course.questions import Course
-from dl_lab.course.rules import Verdict, mean_std, unsettled, within
+from dl_lab.course.rules import Verdict, direction, mean_std, unsettled, within
 from dl_lab.diagnostics.config import ConvParams
 from dl_lab.diagnostics.jobs import SEED, first_seed
 from dl_lab.evaluation.fit import FitThresholds
+from dl_lab.evaluation.stats import compare_paired
 from dl_lab.findings.diagnostics.config import FindingsParams
 
 PIPELINE = "diagnostics"
@@ -109,6 +110,25 @@ def by_seed(frame: pd.DataFrame) -> list[tuple[Any, pd.DataFrame]]:
     return [(seed, part) for seed, part in frame.groupby(SEED, sort=True)]
 
 
+def compare(
+    a: Any, b: Any, expect: Literal["a<b", "a>b"], tolerance: float = 0.0,
+    names: tuple[str, str] = ("a", "b"), exact: bool = False,
+) -> Verdict:  # fmt: skip
+    """``rules.direction`` (the 95% interval of the paired difference decides), with the
+    paired t-test's p-value in the reason where both sides have the same seeds."""
+    verdict = direction(a, b, expect, tolerance, names, exact)
+    va, vb = np.atleast_1d(np.asarray(a, float)), np.atleast_1d(np.asarray(b, float))
+    if exact or len(va) != len(vb) or len(va) < 2:
+        return verdict
+    test = compare_paired(va, vb, bootstrap_resamples=1000)
+    p = (
+        "n/a (every seed's difference the same)"
+        if np.isnan(test.t_pvalue)
+        else f"{test.t_pvalue:.2g}"
+    )
+    return Verdict(verdict.verdict, f"{verdict.reason} (paired t-test p = {p})")
+
+
 def select(frame: pd.DataFrame, **where: Any) -> pd.DataFrame:
     """The rows whose ``where`` columns equal the given values, in seed order."""
     rows = frame
@@ -160,5 +180,5 @@ def ms(measured: Any, digits: int = 3) -> str:
     return mean_std(numbers, digits, count=False)
 
 
-__all__ = ["IMPROVING", "SEED", "Check", "Context", "Row", "by_number", "by_seed", "figure",
+__all__ = ["IMPROVING", "SEED", "Check", "Context", "Row", "by_number", "by_seed", "compare", "figure",
            "first_seed", "improving", "ms", "pct", "select", "settled", "table", "values"]  # fmt: skip

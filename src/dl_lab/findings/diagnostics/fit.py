@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dl_lab.course.rules import combine, direction, holds, holds_on_seeds, within
+from dl_lab.course.rules import combine, holds, holds_on_seeds, within
 from dl_lab.evaluation.fit import recommend_complexity
 from dl_lab.findings.diagnostics.context import (
     Context,
     Row,
     by_number,
     by_seed,
+    compare,
     figure,
     improving,
     ms,
@@ -142,7 +143,7 @@ def _complexity_advice(c: Context, claim_id: str, advice: str) -> Row | None:
         rows = capacity[(capacity["sweep"] == sweep) & (capacity["variant"] == name)]
         before_acc = values(capacity, "val_acc", sweep=sweep, variant=name)
         after_acc = values(capacity, "val_acc", sweep=sweep, variant=after)
-        verdict = direction(before_acc, after_acc, "a<b", c.tol.accuracy,
+        verdict = compare(before_acc, after_acc, "a<b", c.tol.accuracy,
                             (f"{sweep} {name} val acc", after))  # fmt: skip
         verdicts.append(settled(verdict, [improving(capacity, f"{sweep} {v}", sweep=sweep, variant=v)
                                           for v in (name, after)]))  # fmt: skip

@@ -6,8 +6,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dl_lab.course.rules import combine, direction, holds_on_seeds
-from dl_lab.findings.diagnostics.context import Context, Row, by_seed, figure, ms, table, values
+from dl_lab.course.rules import combine, holds_on_seeds
+from dl_lab.findings.diagnostics.context import (
+    Context,
+    Row,
+    by_seed,
+    compare,
+    figure,
+    ms,
+    table,
+    values,
+)
 
 FLOW = [figure("gradient_flow"), table("gradient_flow"), table("gradient_norms")]
 
@@ -37,7 +46,7 @@ def sigmoid_vs_relu(c: Context) -> Row | None:
     sigmoid, relu = c.cases.vanishing_baseline, c.cases.relu
     if not _usable(c, sigmoid, relu):
         return None
-    verdict = direction(_log_ratio(c, sigmoid), _log_ratio(c, relu), "a<b",
+    verdict = compare(_log_ratio(c, sigmoid), _log_ratio(c, relu), "a<b",
                         c.tol.gradient_decades, (f"log10 first/last {sigmoid}", relu))  # fmt: skip
     measured = (f"log10 first/last-layer gradient norm at the first update: {sigmoid} "
                 f"{ms(_log_ratio(c, sigmoid))}, {relu} {ms(_log_ratio(c, relu))} "
@@ -112,7 +121,7 @@ def residual_gradients(c: Context) -> Row | None:
     pairs = [(res, plain) for res, plain in _pairs(c) if _usable(c, res, plain)]
     if not pairs:
         return None
-    verdicts = [direction(_log_ratio(c, plain), _log_ratio(c, res), "a<b",
+    verdicts = [compare(_log_ratio(c, plain), _log_ratio(c, res), "a<b",
                           c.tol.gradient_decades, (f"log10 first/last {plain}", res))
                 for res, plain in pairs]  # fmt: skip
     measured = (
@@ -128,7 +137,7 @@ def connectivity(c: Context) -> Row | None:
     if not pairs:
         return None
     acc = {name: values(flow, "val_acc", case=name) for pair in pairs for name in pair}
-    verdicts = [direction(acc[plain], acc[res], "a<b", c.tol.accuracy, (f"{plain} val acc", res))
+    verdicts = [compare(acc[plain], acc[res], "a<b", c.tol.accuracy, (f"{plain} val acc", res))
                 for res, plain in pairs]  # fmt: skip
     measured = "; ".join(f"{res} val acc {ms(acc[res])} vs {plain} {ms(acc[plain])}"
                          for res, plain in pairs)  # fmt: skip

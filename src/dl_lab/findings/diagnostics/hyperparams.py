@@ -12,13 +12,21 @@ from dl_lab.course.rules import (
     Verdict,
     at_least,
     combine,
-    direction,
     holds,
     holds_on_seeds,
     still_improving,
     unsettled,
 )
-from dl_lab.findings.diagnostics.context import Context, Row, by_seed, figure, ms, table, values
+from dl_lab.findings.diagnostics.context import (
+    Context,
+    Row,
+    by_seed,
+    compare,
+    figure,
+    ms,
+    table,
+    values,
+)
 
 LR = [figure("lr_sweep"), table("lr_sweep")]
 BATCH = [figure("batch_sizes"), table("batch_sizes"), table("batch_trace")]
@@ -124,7 +132,7 @@ def _compare_batches(c: Context, large: pd.Series, small: pd.Series) -> Verdict:
     if improving:
         return unsettled(f"batch {large['batch']} val acc {ms(acc[large['batch']])} vs batch "
                          f"{small['batch']} {ms(acc[small['batch']])}: " + "; ".join(improving))  # fmt: skip
-    return direction(acc[large["batch"]], acc[small["batch"]], "a<b", c.tol.accuracy,
+    return compare(acc[large["batch"]], acc[small["batch"]], "a<b", c.tol.accuracy,
                      (f"batch {large['batch']} val acc", f"batch {small['batch']}"))  # fmt: skip
 
 
@@ -166,7 +174,7 @@ def stability(c: Context) -> Row | None:
              for r in (small, large)}  # fmt: skip
     if not all(np.isfinite(v).all() for v in rises.values()):
         return None
-    verdict = direction(rises[large["batch"]], rises[small["batch"]], "a<b", c.tol.rises,
+    verdict = compare(rises[large["batch"]], rises[small["batch"]], "a<b", c.tol.rises,
                         (f"batch {large['batch']} share of rising steps",
                          f"batch {small['batch']}"))  # fmt: skip
     measured = "; ".join(

@@ -1,7 +1,4 @@
-"""Nodes: fit diagnosis (1.17) on synthetic curves and tracked runs; early stopping (1.16).
-
-The tracked runs are Lightning fits in MLflow child runs, trained here one after the other
-(the training path's own parallel fits are not used yet: they are small)."""
+"""Nodes: fit diagnosis (1.17) on synthetic curves and tracked runs; early stopping (1.16)."""
 
 from __future__ import annotations
 
@@ -16,7 +13,7 @@ from dl_lab.diagnostics.early_stopping import lightning_early_stopping, simulate
 from dl_lab.diagnostics.jobs import first_seed
 from dl_lab.evaluation.fit import diagnose_fit, diagnosis_row, fit_diagnosis_tags
 from dl_lab.reporting.diagnostics.fit import plot_early_stopping, plot_fit_panels
-from dl_lab.training.fit import fit as fit_variant
+from dl_lab.training.fit import FitJob, fit_all
 
 
 def diagnose_synthetic_curves(params: FitParams, seeds: Seeds) -> tuple[pd.DataFrame, Figure]:
@@ -38,31 +35,37 @@ def diagnose_synthetic_curves(params: FitParams, seeds: Seeds) -> tuple[pd.DataF
 def train_tracked_runs(
     model_input: ModelInput, params: TrackedRunsParams, fit: FitParams, seeds: Seeds
 ) -> tuple[pd.DataFrame, pd.DataFrame, Figure]:
-    """Lightning runs on each seed (MLflow child runs, tagged with their diagnosis);
-    histories, table, and the first seed's curves."""
+    """Lightning runs on each seed (MLflow child runs, tagged with their diagnosis), trained
+    on the worker pool and tracked here as each finishes; histories, table, and the first
+    seed's curves."""
+    points = [(seed, name, run) for seed in seeds for name, run in params.runs.items()]
+    jobs = [FitJob(model_input.train_subset(run.train_size, seed), run.variant, params.trainer,
+                   tracking.RunIdentity("diagnostics", "fit_diagnosis", name, seed))
+            for seed, name, run in points]  # fmt: skip
+    results = {}
+    for index, result in fit_all(jobs):
+        seed, name, _ = points[index]
+        with tracking.resume_run(result.run_id):
+            tracking.set_tags(fit_diagnosis_tags(result.history, fit.thresholds))
+        progress.announce(
+            "diagnostics",
+            f"fit_diagnosis.{name}.seed{seed}",
+            "best_val_acc",
+            result.summary.get("best_val_acc", float("nan")),
+            result.best_epoch or None,
+            result.summary.get("wall_time_s"),
+        )
+        results[index] = result
     histories, rows, shown = [], [], {}
-    for seed in seeds:
-        for name, run in params.runs.items():
-            identity = tracking.RunIdentity("diagnostics", "fit_diagnosis", name, seed)
-            data = model_input.train_subset(run.train_size, seed)
-            result = fit_variant(data, run.variant, params.trainer, identity)
-            with tracking.resume_run(result.run_id):
-                tracking.set_tags(fit_diagnosis_tags(result.history, fit.thresholds))
-            diagnosis = diagnose_fit(result.history, fit.thresholds)
-            progress.announce(
-                "diagnostics",
-                f"fit_diagnosis.{name}.seed{seed}",
-                "best_val_acc",
-                result.summary.get("best_val_acc", float("nan")),
-                result.best_epoch or None,
-                result.summary.get("wall_time_s"),
-            )
-            histories.append(result.history.assign(seed=seed, run=name))
-            shown.setdefault(name, (result.history, diagnosis))
-            stopped = result.summary.get("epochs_run", 0) < params.trainer.max_epochs
-            rows.append({"seed": seed, "run": name, "run_id": result.run_id,
-                         "train_size": run.train_size, "stopped_early": stopped,
-                         **result.summary, **diagnosis_row(diagnosis)})  # fmt: skip
+    for index, (seed, name, run) in enumerate(points):
+        result = results[index]
+        diagnosis = diagnose_fit(result.history, fit.thresholds)
+        histories.append(result.history.assign(seed=seed, run=name))
+        shown.setdefault(name, (result.history, diagnosis))
+        stopped = result.summary.get("epochs_run", 0) < params.trainer.max_epochs
+        rows.append({"seed": seed, "run": name, "run_id": result.run_id,
+                     "train_size": run.train_size, "stopped_early": stopped,
+                     **result.summary, **diagnosis_row(diagnosis)})  # fmt: skip
     figure = plot_fit_panels({n: h for n, (h, _) in shown.items()},
                              {n: d for n, (_, d) in shown.items()})  # fmt: skip
     return pd.concat(histories, ignore_index=True), pd.DataFrame(rows), figure
