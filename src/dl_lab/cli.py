@@ -11,11 +11,13 @@ bug, and keeps its full traceback.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
 
 import click
+from kedro.config import MissingConfigException
 from kedro.framework.cli.project import run as kedro_run
 from kedro.framework.cli.utils import _split_params, env_option
 from kedro.framework.session import KedroSession
@@ -144,19 +146,32 @@ def tune_worker(env: str | None, params: dict[str, Any], worker: int, wait: floa
     (docs/scale.md).
     """
     # imported here, not at the top: Kedro loads this module for every command it runs
+    from kedro.framework.project import settings
+
     from dl_lab.findings.tuning import TuningParams
     from dl_lab.hooks import FailOnStopSignalHook
     from dl_lab.pipelines.tuning.nodes import PIPELINE
     from dl_lab.tuning.config import TuningConfig
     from dl_lab.tuning.runs import study_identity
-    from dl_lab.tuning.search import join_study
+    from dl_lab.tuning.search import join_study, wait_for_study_run
+    from dl_lab.tuning.study import open_study
 
-    bootstrap_project(Path.cwd())
+    project = bootstrap_project(Path.cwd())
+    loader = settings.CONFIG_LOADER_CLASS(
+        conf_source=str(project.project_path / settings.CONF_SOURCE),
+        env=env,
+        runtime_params=params,
+        **settings.CONFIG_LOADER_ARGS,
+    )
+    parameters = loader["parameters"]
+    _export_credentials(loader)
+    tuning = TuningParams.model_validate(parameters["tuning"])
+    study = TuningConfig.model_validate({**tuning.study().model_dump(), "worker": worker})
+    seed = int(parameters["seed"])
+    # Nothing touches MLflow before the kedro run has started the study (and so the store).
+    wait_for_study_run(open_study(study, seed), wait_s=wait)
     with KedroSession.create(env=env, runtime_params=params) as session:
         context = session.load_context()  # kedro-mlflow points MLflow at the project's store
-        tuning = TuningParams.model_validate(context.params["tuning"])
-        study = TuningConfig.model_validate({**tuning.study().model_dump(), "worker": worker})
-        seed = int(context.params["seed"])
         data = context.catalog.load("model_input")
         identity = study_identity(PIPELINE, study, data, seed)
         stops = FailOnStopSignalHook()  # SIGTERM and Ctrl+C fail the trial, as in a kedro run
@@ -166,3 +181,18 @@ def tune_worker(env: str | None, params: dict[str, Any], worker: int, wait: floa
         finally:
             stops.after_pipeline_run()
     click.echo(f"tune-worker {worker}: ran {ran} trials of study {study.study_name!r}")
+
+
+def _export_credentials(loader: Any) -> None:
+    """Export the credentials block that ``conf/base/mlflow.yml`` names (``server.credentials``)
+    as environment variables, as kedro-mlflow does when a run starts: the worker opens the
+    study (PGPASSWORD) before it starts a Kedro session."""
+    loader.config_patterns.setdefault("mlflow", ["mlflow*", "mlflow*/**", "**/mlflow*"])
+    name = (loader["mlflow"].get("server") or {}).get("credentials")
+    if not name:
+        return
+    try:
+        credentials = loader["credentials"]
+    except MissingConfigException:  # no credentials file: nothing to export
+        return
+    os.environ.update({k: str(v) for k, v in (credentials.get(name) or {}).items()})

@@ -68,8 +68,9 @@ class StorageConfig(StrictModel):
             raise ValueError(
                 "storage url carries a password, and parameters are logged to MLflow: leave "
                 "it out (postgresql://user@host/db) and give it as PGPASSWORD, in the "
-                "environment or in conf/local/credentials.yml under `environment:`, or in "
-                "~/.pgpass (docs/scale.md)"
+                "environment or under `environment:` in the run's credentials.yml "
+                "(conf/local/credentials.yml for a plain kedro run), or in ~/.pgpass "
+                "(docs/scale.md)"
             )
         return url
 

@@ -121,7 +121,7 @@ def join_study(
     study's identity, as the kedro run builds it.
     """
     study = open_study(cfg, study_run.seed)
-    run_id = _study_run_id(study, wait_s, poll_s)
+    run_id = wait_for_study_run(study, wait_s, poll_s)
     with tracking.reopen_or_start_run(
         run_name(study_run), study_run.tags(), study_params(cfg), run_id
     ):
@@ -136,8 +136,13 @@ def join_study(
         )
 
 
-def _study_run_id(study: optuna.Study, wait_s: float, poll_s: float) -> str:
-    """The id of the study's MLflow run, once the kedro run that owns the study made it."""
+def wait_for_study_run(study: optuna.Study, wait_s: float, poll_s: float = 1.0) -> str:
+    """The id of the study's MLflow run, once the kedro run that owns the study made it.
+
+    A worker calls this before it touches MLflow at all: two processes that create a new
+    MLflow SQLite store at once race in its schema migration, and the kedro run creates
+    the store before it creates the study run.
+    """
     deadline = time.monotonic() + wait_s
     while (run_id := study.user_attrs.get(RUN_ATTR)) is None:
         if time.monotonic() >= deadline:
