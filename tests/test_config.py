@@ -10,7 +10,7 @@ from kedro.config import OmegaConfigLoader
 from kedro.framework.project import pipelines
 from kedro.framework.startup import bootstrap_project
 from kedro.validation.parameter_validator import ParameterValidator
-from pydantic import BaseModel
+from pydantic import BaseModel, RootModel
 
 from dl_lab.config import StrictModel
 from dl_lab.settings import CONFIG_LOADER_ARGS
@@ -62,7 +62,9 @@ def test_every_parameter_model_is_strict(registered):
     loose = set()
 
     def walk(value):
-        if isinstance(value, BaseModel):
+        if isinstance(value, RootModel):  # a named collection (a study's variants): its items
+            walk(value.root)
+        elif isinstance(value, BaseModel):
             if value.model_config.get("extra") != "forbid":
                 loose.add(type(value).__name__)
             for field in type(value).model_fields:
