@@ -46,12 +46,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--architecture", default="lenet5")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--model-input", type=Path, default=MODEL_INPUT)
     return parser.parse_args()
 
 
-def load_data() -> tuple[ModelInput, str]:
-    if MODEL_INPUT.exists():
-        return ModelInputDataset(str(MODEL_INPUT)).load(), "embedded MNIST (data_processing)"
+def load_data(path: Path) -> tuple[ModelInput, str]:
+    if path.exists():
+        return ModelInputDataset(str(path)).load(), "embedded MNIST (data_processing)"
     data = synthetic_bundle(sizes=(4000, 500, 500), classes=10, shape=(1, 28, 28), signal=0.3)
     return data, "synthetic 28x28, 10 classes"
 
@@ -95,7 +96,7 @@ def run_one(data: ModelInput, devices: int, args: argparse.Namespace, folder: Pa
 
 def main() -> None:
     args = parse_args()
-    data, source = load_data()
+    data, source = load_data(args.model_input)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

@@ -41,6 +41,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--subset", type=int, default=1000, help="training images per trial")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--storage", help="a PostgreSQL URL (default: a fresh journal file)")
+    parser.add_argument("--model-input", type=Path, default=MODEL_INPUT)
     return parser.parse_args()
 
 
@@ -54,7 +55,7 @@ def study_config(args: argparse.Namespace, url: str, worker: int) -> dict:
     return shipped
 
 
-def work(config: dict, seed: int, tracking_uri: str, start, results) -> None:
+def work(config: dict, seed: int, tracking_uri: str, model_input: str, start, results) -> None:
     """One worker process: open the study, wait for the others, run trials to the total."""
     import mlflow
 
@@ -67,7 +68,7 @@ def work(config: dict, seed: int, tracking_uri: str, start, results) -> None:
     from dl_lab.tuning.study import open_study, optimize
 
     cfg = TuningConfig.model_validate(config)
-    data = ModelInputDataset(str(MODEL_INPUT)).load()
+    data = ModelInputDataset(model_input).load()
     mlflow.set_tracking_uri(tracking_uri)
     mlflow.set_experiment("bench_workers")
     study = open_study(cfg, seed)
@@ -90,7 +91,14 @@ def run_workers(args: argparse.Namespace, count: int, folder: Path) -> dict:
     workers = [
         context.Process(
             target=work,
-            args=(study_config(args, url, worker), args.seed, tracking_uri, start, results),
+            args=(
+                study_config(args, url, worker),
+                args.seed,
+                tracking_uri,
+                str(args.model_input),
+                start,
+                results,
+            ),
         )
         for worker in range(count)
     ]
@@ -132,8 +140,10 @@ def _children_cpu() -> float:
 
 def main() -> None:
     args = parse_args()
-    if not MODEL_INPUT.exists():
-        raise SystemExit(f"{MODEL_INPUT} is missing: run `kedro run --pipelines data_processing`")
+    if not args.model_input.exists():
+        raise SystemExit(
+            f"{args.model_input} is missing: run `kedro run --pipelines data_processing`"
+        )
     if args.storage and len(args.workers) > 1:
         raise SystemExit("--storage holds one study: give one --workers count per storage")
     with tempfile.TemporaryDirectory() as tmp:
