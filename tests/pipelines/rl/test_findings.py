@@ -11,7 +11,7 @@ import pytest
 from dl_lab.course.questions import load_course
 from dl_lab.course.rules import ONE_SEED, VERDICTS
 from dl_lab.findings.rl import FindingsConfig
-from dl_lab.findings.rl.measures import first_success, learned
+from dl_lab.findings.rl.measures import first_success, learned, spread
 from dl_lab.pipelines.rl.params import studies_of
 from dl_lab.pipelines.rl.pipeline import create_pipeline
 
@@ -344,3 +344,9 @@ def test_the_findings_block_names_studies_that_exist(parameters):
     wrong = {**rl["findings"], "dqn": {**rl["findings"]["dqn"], "variants": ["rainbow"]}}
     with pytest.raises(ValueError, match="variant dqn.rainbow"):
         FindingsConfig(**wrong).check_studies(studies_of(rl))
+
+
+def test_a_spread_is_mean_std_and_interval_without_exponents():
+    assert spread([534.0, 758.0, 1001.0]) == "764 +- 230 [184, 1340] over 3 seeds"
+    assert spread([0.5, 0.5], unit="runs") == "0.5 +- 0 [0.5, 0.5] over 2 runs"
+    assert spread([7.0]) == "7"  # one value: no spread to state

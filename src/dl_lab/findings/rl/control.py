@@ -114,9 +114,9 @@ def baseline_helps(t: Tables, cfg: ReinforceFindings, course: Course) -> Row:
     speed = direction(slow, fast, "a<b", cfg.return_margin, names)
     measured = (
         f"log10 gradient variance without minus with V(s), mean over the probes of each of "
-        f"{len(a)} runs: {spread(b - a)} (x{10 ** (b - a).mean():.2f}); mean training return "
-        f"{cfg.baseline} {spread(fast)} vs {cfg.no_baseline} {spread(slow)}, "
-        f"{difference(slow, fast)}"
+        f"{len(a)} runs: {spread(b - a, unit='runs')} (x{10 ** (b - a).mean():.2f}); "
+        f"mean training return {cfg.baseline} {spread(fast)} vs {cfg.no_baseline} "
+        f"{spread(slow)}, {difference(slow, fast)}"
     )
     evidence = [
         table_file(f"{cfg.study}_gradient_variance"),

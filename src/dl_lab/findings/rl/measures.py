@@ -12,7 +12,7 @@ import pandas as pd
 
 from dl_lab.course.findings import finding
 from dl_lab.course.questions import Course
-from dl_lab.course.rules import Verdict, describe, mean_std
+from dl_lab.course.rules import Verdict, describe
 from dl_lab.evaluation.stats import mean_interval
 from dl_lab.rl.config import Budget, GridWorldStudy, TrapStudy
 
@@ -59,17 +59,22 @@ def answer(
     return finding(PIPELINE, claim_id, measured, verdict, evidence, course=course)
 
 
-def spread(values: Sequence[float] | np.ndarray, digits: int = 3) -> str:
-    """``496 +- 5.8 [483, 509] over 3 seeds``: mean +- standard deviation over seeds, then the
-    95% t-interval of the mean the rules decide on (one value: the value alone)."""
+def _short(value: float, digits: int) -> str:
+    """``value`` to ``digits`` significant digits, without an exponent below a million
+    (``2.3e+02`` -> ``230``)."""
+    return f"{float(f'{value:.{digits}g}'):g}"
+
+
+def spread(values: Sequence[float] | np.ndarray, digits: int = 3, unit: str = "seeds") -> str:
+    """``496 +- 5.8 [483, 509] over 3 seeds``: mean +- sample standard deviation (two
+    significant digits), then the 95% t-interval of the mean that the rules decide on (one
+    value: the value alone)."""
     values = np.asarray(values, dtype=float)
     if len(values) < 2:
         return describe(values, digits)
-    low, high = mean_interval(values)
-    return (
-        f"{mean_std(values, digits, count=False)} [{low:.{digits}g}, {high:.{digits}g}] "
-        f"over {len(values)} seeds"
-    )
+    low, high = (_short(bound, digits) for bound in mean_interval(values))
+    mean, std = _short(values.mean(), digits), _short(values.std(ddof=1), 2)
+    return f"{mean} +- {std} [{low}, {high}] over {len(values)} {unit}"
 
 
 def difference(a: np.ndarray, b: np.ndarray) -> str:
