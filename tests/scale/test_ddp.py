@@ -7,8 +7,11 @@ and a rank's error reaches the caller as itself.
 
 from __future__ import annotations
 
+import shutil
+
 import lightning.pytorch as pl
 import pytest
+from mlflow.tracking import MlflowClient
 
 from dl_lab.data.synthetic import synthetic_bundle
 from dl_lab.errors import NonFiniteLossError
@@ -114,3 +117,23 @@ def test_a_test_pass_on_one_device_runs_here_whatever_the_strategy():
 def test_an_unknown_strategy_fails_naming_the_allowed_ones():
     with pytest.raises(ValueError, match=r"trainer.strategy 'dpp' .* allowed: auto, .*ddp"):
         build_trainer(TrainerConfig(accelerator="cpu", strategy="dpp"))
+
+
+@pytest.mark.slow
+def test_a_kedro_run_trains_on_two_processes_from_its_parameters(kedro_project, project_copy):
+    project = project_copy("ddp_run")
+    shutil.copytree(kedro_project.path / "data", project.path / "data", dirs_exist_ok=True)
+    ddp = "vision.trainer.strategy=ddp,vision.trainer.devices=2,vision.trainer.accelerator=cpu"
+    done = project.run("--pipelines", "vision", "--namespaces", "baseline", "--params", ddp)
+    assert "distributed_backend=gloo" in done.stdout + done.stderr  # it did run on 2 ranks
+
+    client = MlflowClient(tracking_uri=project.tracking_uri)
+    experiment = client.get_experiment_by_name("dl-lab/vision")
+    runs = client.search_runs([experiment.experiment_id])
+    (parent,) = [r for r in runs if r.info.run_name == "vision"]  # the command ran once
+    children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
+    names = [r.info.run_name for r in children]
+    assert names and len(names) == len(set(names)) == len(runs) - 1  # one run per variant
+    assert all(r.info.status == "FINISHED" for r in runs)
+    steps = [m.step for m in client.get_metric_history(children[0].info.run_id, "val_acc")]
+    assert steps and steps == list(range(len(steps)))  # once per epoch, not once per rank
