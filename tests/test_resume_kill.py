@@ -142,6 +142,55 @@ def test_a_fit_stopped_after_epoch_2_resumes_to_the_uninterrupted_numbers(
         assert torch.equal(tensor, state[name]), name
 
 
+def _resume_key(schedule: dict, max_epochs: int) -> str:
+    variant = VariantSpec(architecture="mlp", schedule=schedule)
+    trainer = TrainerConfig(max_epochs=max_epochs)
+    params = {"variant": variant.model_dump(), "trainer": trainer.model_dump(), "seed": 0}
+    return resume.resume_key(params, synthetic_bundle((8, 4, 4)))
+
+
+@pytest.mark.parametrize(
+    ("schedule", "tied"),
+    [
+        ({}, False),
+        ({"name": "plateau"}, False),
+        ({"name": "warmup"}, False),
+        ({"name": "step", "step_size": 2}, False),
+        ({"name": "step"}, True),  # a third of the run
+        ({"name": "cosine"}, True),
+        ({"name": "one_cycle"}, True),
+        ({"name": "warmup_cosine"}, True),
+    ],
+)
+def test_a_longer_budget_resumes_unless_the_schedule_is_laid_out_over_it(schedule, tied):
+    assert (_resume_key(schedule, 4) != _resume_key(schedule, 8)) is tied
+
+
+def test_a_stopped_one_cycle_fit_run_again_with_more_epochs_starts_over(tmp_path, tracked):
+    """Resumed, its scheduler (built for the shorter run) refused to step past its total."""
+    variant = VariantSpec(
+        architecture="mlp", model={"depth": 1, "width": 8}, schedule={"name": "one_cycle"}
+    )
+    data = synthetic_bundle((64, 32, 32), classes=2)
+
+    def fit_for(epochs: int):
+        cfg = TrainerConfig(
+            max_epochs=epochs,
+            batch_size=16,
+            checkpoint_dir=str(tmp_path / "checkpoints"),
+            early_stopping=EarlyStoppingConfig(enabled=False),
+        )
+        return fit(data, variant, cfg, RunIdentity("test", "resume", "one_cycle", 0))
+
+    fit_for(2)
+    (folder,) = (tmp_path / "checkpoints").glob("*/*/")
+    (folder / "best.ckpt").replace(folder / resume.LAST)  # what a stop after epoch 2 leaves
+    longer = fit_for(4)
+    client, _ = tracked
+    assert "resumed_after_epoch" not in client.get_run(longer.run_id).data.tags
+    assert longer.history["epoch"].tolist() == [1, 2, 3, 4]
+
+
 # --- kill -9 of a kedro run -------------------------------------------------------------
 
 # Put on the PYTHONPATH of the `kedro run` (and so of any worker process it spawns): holds

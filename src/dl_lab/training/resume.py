@@ -9,7 +9,10 @@ starts from scratch instead of picking up weights trained for something else.
 
 The key leaves out what does not change the training computed so far: the epoch budget
 (continuing a 10-epoch run to 20 epochs is a resume), early stopping, the devices and the
-checkpoint settings themselves.
+checkpoint settings themselves. The epoch budget counts only where the learning-rate
+schedule is laid out over it (one-cycle, cosine, a step size of a third of the run): there
+a longer run has other rates from its first epoch on, and its scheduler could not continue
+the shorter run's (one-cycle refuses to step past the total it was built for).
 """
 
 from __future__ import annotations
@@ -49,6 +52,16 @@ _TRAINER_FREE = frozenset(
     }
 )
 _VARIANT_FREE = frozenset({"max_epochs", "early_stopping"})
+# Schedules whose rates do not depend on the epoch budget (any other one, or one added
+# later, ties a checkpoint to its budget: starting over is safe, a wrong resume is not).
+_BUDGET_FREE_SCHEDULES = frozenset({"constant", "plateau", "warmup"})
+
+
+def _budget_free(variant: dict[str, Any]) -> bool:
+    """Whether the variant's learning-rate schedule is the same whatever its epoch budget."""
+    schedule = variant.get("schedule") or {}
+    name = schedule.get("name", "constant")
+    return name in _BUDGET_FREE_SCHEDULES or (name == "step" and bool(schedule.get("step_size")))
 
 
 def resume_key(params: dict[str, Any], data: ModelInput) -> str:
@@ -58,7 +71,10 @@ def resume_key(params: dict[str, Any], data: ModelInput) -> str:
     when the variant augments, ``"augmentation"``.
     """
     described = dict(params)
-    described["trainer"] = {k: v for k, v in params["trainer"].items() if k not in _TRAINER_FREE}
+    trainer_free = _TRAINER_FREE
+    if not _budget_free(params["variant"]):  # the budget the fit runs: the trainer's
+        trainer_free = _TRAINER_FREE - {"max_epochs"}
+    described["trainer"] = {k: v for k, v in params["trainer"].items() if k not in trainer_free}
     described["variant"] = {k: v for k, v in params["variant"].items() if k not in _VARIANT_FREE}
     digest = hashlib.blake2b(digest_size=6)
     digest.update(json.dumps(described, sort_keys=True, default=str).encode())
