@@ -10,6 +10,7 @@ from dl_lab import parallel
 from dl_lab.data.synthetic import synthetic_bundle
 from dl_lab.diagnostics.classical import compare_classical_deep
 from dl_lab.diagnostics.complexity import capacity_sweep, cnn_factory, mlp_factory
+from dl_lab.diagnostics.config import Seeds
 from dl_lab.diagnostics.jobs import first_seed, mean_over_seeds, seeded_splits, with_seed
 from dl_lab.evaluation.fit import FitThresholds
 from dl_lab.training.loops import LoopConfig
@@ -51,3 +52,13 @@ def test_seeded_tables():
     mean = mean_over_seeds(seeded, ["variant"]).set_index("variant")["acc"]
     assert mean.to_dict() == pytest.approx({"a": 0.2, "b": 0.3})
     assert first_seed(frame) is frame and mean_over_seeds(frame, ["variant"]) is frame
+
+
+def test_the_replicates_are_distinct_valid_seeds():
+    assert list(Seeds.model_validate({"seeds": [42, 43, 44]})) == [42, 43, 44]
+    for bad, message in (([], "at least 1"), ([3, 3], "distinct"), ([-1], "whole number"),
+                         ([1.5], "whole number")):  # fmt: skip
+        with pytest.raises(ValueError, match=message):
+            Seeds.model_validate({"seeds": bad})
+    with pytest.raises(ValueError, match="seed"):
+        Seeds.model_validate({"seed": [1]})  # a misspelt key

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from dl_lab.config import Registered, RegisteredList, StrictModel
+from dl_lab.config import Registered, RegisteredList, Seed, StrictModel
 from dl_lab.diagnostics.bias_variance import RegressionProblem
 from dl_lab.diagnostics.classical import CLASSIFIERS
 from dl_lab.diagnostics.conv import LayerGeometry
@@ -33,7 +33,7 @@ class Seeds(StrictModel):
     """The seeds every experiment a verdict reads runs on (``diagnostics.replicates``):
     distinct integers; each (seed, sweep point) trains as one job."""
 
-    seeds: list[int] = Field(min_length=1)
+    seeds: list[Seed] = Field(min_length=1)
 
     @field_validator("seeds")
     @classmethod
