@@ -78,18 +78,19 @@ def test_one_study_runs_end_to_end(one_variant):
     runs = client.search_runs(
         [_experiment(client)], "tags.study = 'baseline' and tags.variant = 'lenet5'"
     )
-    assert len(runs) == 1
-    run = runs[0]
-    assert run.info.status == "FINISHED" and run.info.run_name == "baseline__lenet5__seed42"
+    names = sorted(r.info.run_name for r in runs)
+    assert names == [f"baseline__lenet5__seed{seed}" for seed in range(5)]  # conf/base's seeds
+    (run,) = [r for r in runs if r.info.run_name == "baseline__lenet5__seed0"]
+    assert {r.info.status for r in runs} == {"FINISHED"}
     tags = run.data.tags
-    assert (tags["architecture"], tags["seed"]) == ("lenet5", "42")
+    assert (tags["architecture"], tags["seed"]) == ("lenet5", "0")
     assert tags["mlflow.parentRunId"]
     metrics = run.data.metrics
     for key in ("test_acc", "train_val_gap_eval", "near_zero_fraction", "flops", "params"):
         assert key in metrics, key
     assert metrics["epochs_run"] == 2  # conf/test
     assert run.data.params["variant.architecture"] == "lenet5"
-    folder = project.path / "data/07_model_output/vision/baseline/lenet5/seed42"
+    folder = project.path / "data/07_model_output/vision/baseline/lenet5/seed0"
     evaluation = json.loads((folder / "eval_metrics.json").read_text())
     assert evaluation["train_val_gap_eval"] == pytest.approx(
         evaluation["train_acc_eval"] - evaluation["val_acc_eval"]
