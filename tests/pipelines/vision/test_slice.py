@@ -62,7 +62,8 @@ def test_one_variant_trains_evaluates_and_reports_in_its_own_run(run_layers, sto
 
     (row,) = out[f"{NAMESPACE}.summary_row"].to_dict("records")
     assert (row["study"], row["variant"], row["seed"]) == ("architectures", "mlp_shallow", "42")
-    assert (row["architecture"], row["regularizer"]) == ("mlp", "none")
+    # the architecture study's recipe is AdamW with decoupled weight decay, and says so
+    assert (row["architecture"], row["regularizer"]) == ("mlp", "weight_decay")
     assert row["epochs_run"] == 2  # conf/test
     assert row["params"] == 8 * 8 * 8 + 8 + 8 * 3 + 3  # 8x8 image -> 8 hidden -> 3 classes
     assert 0.0 <= row["test_acc"] <= 1.0
@@ -93,7 +94,7 @@ def test_one_variant_trains_evaluates_and_reports_in_its_own_run(run_layers, sto
         "variant": "mlp_shallow",
         "seed": "42",
         "architecture": "mlp",
-        "regularizer": "none",
+        "regularizer": "weight_decay",
         "dataset": "synthetic_3x1x8x8",
         "data_fingerprint": "synthetic-seed0-96-48-48",
     }
