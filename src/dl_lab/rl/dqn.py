@@ -83,33 +83,27 @@ class DQNConfig:
 
 
 class ReplayBuffer:
-    """A ring buffer of transitions, one preallocated float32 row each:
-    ``[obs | next_obs | action | reward | terminated]``, so a batch is one gather."""
+    """A ring buffer of transitions in preallocated NumPy arrays."""
 
     def __init__(self, capacity: int, obs_shape: tuple[int, ...], rng: np.random.Generator):
-        self.obs_dim = int(np.prod(obs_shape))
-        self.rows = np.zeros((capacity, 2 * self.obs_dim + 3), dtype=np.float32)
+        self.obs = np.zeros((capacity, *obs_shape), dtype=np.float32)
+        self.next_obs = np.zeros_like(self.obs)
+        self.actions = np.zeros(capacity, dtype=np.int64)
+        self.rewards = np.zeros(capacity, dtype=np.float32)
+        self.terminated = np.zeros(capacity, dtype=np.float32)
         self.capacity, self.size, self.position, self.rng = capacity, 0, 0, rng
 
     def add(self, obs, action, reward, next_obs, terminated) -> None:
-        d, row = self.obs_dim, self.rows[self.position]
-        row[:d], row[d : 2 * d] = np.ravel(obs), np.ravel(next_obs)
-        row[2 * d :] = action, reward, terminated
-        self.position = (self.position + 1) % self.capacity
+        i = self.position
+        self.obs[i], self.actions[i], self.rewards[i] = obs, action, reward
+        self.next_obs[i], self.terminated[i] = next_obs, terminated
+        self.position = (i + 1) % self.capacity
         self.size = min(self.size + 1, self.capacity)
 
-    @property
-    def rewards(self) -> np.ndarray:
-        """The stored rewards, slot by slot."""
-        return self.rows[: self.size, 2 * self.obs_dim + 1]
-
     def sample(self, batch_size: int) -> tuple[torch.Tensor, ...]:
-        """``(obs, actions, rewards, next_obs, terminated)`` of ``batch_size`` stored
-        transitions drawn uniformly with replacement."""
-        d = self.obs_dim
-        batch = torch.from_numpy(self.rows[self.rng.integers(self.size, size=batch_size)])
-        obs, next_obs, actions, rewards, terminated = batch.split([d, d, 1, 1, 1], dim=1)
-        return obs, actions.squeeze(1).long(), rewards.squeeze(1), next_obs, terminated.squeeze(1)
+        idx = self.rng.integers(self.size, size=batch_size)
+        arrays = (self.obs, self.actions, self.rewards, self.next_obs, self.terminated)
+        return tuple(torch.from_numpy(a[idx]) for a in arrays)
 
 
 def td_target(
