@@ -161,9 +161,7 @@ def main() -> None:
     print()
     print(markdown(summary(table, args.max_steps)))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    table.assign(load_before=load_before[0], load_after=load_after[0]).to_csv(
-        args.out, index=False
-    )
+    table.assign(load_before=load_before[0], load_after=load_after[0]).to_csv(args.out, index=False)
     print(f"written to {args.out}")
 
 
