@@ -16,6 +16,7 @@ lock is depends on where the study lives:
 from __future__ import annotations
 
 import hashlib
+from abc import abstractmethod
 from contextlib import AbstractContextManager
 from pathlib import Path
 from types import TracebackType
@@ -32,15 +33,18 @@ SUFFIX = ".budget.lock"
 class StudyLock(AbstractContextManager):
     """Acquire and release (or ``with``); re-entrant calls are not supported."""
 
+    @abstractmethod
     def acquire(self) -> None:
-        raise NotImplementedError
+        """Block until this process holds the study's lock."""
 
+    @abstractmethod
     def release(self) -> None:
-        raise NotImplementedError
+        """Give the lock back."""
 
     @property
+    @abstractmethod
     def held(self) -> bool:
-        raise NotImplementedError
+        """Whether this process holds the lock now."""
 
     def close(self) -> None:
         """Release the lock if held and free what it uses (a connection)."""
