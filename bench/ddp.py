@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 import mlflow
+from _table import print_markdown  # bench/_table.py (the script's folder)
 
 from dl_lab.data.bundle import ModelInput
 from dl_lab.data.synthetic import synthetic_bundle
@@ -112,12 +113,7 @@ def main() -> None:
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
         f"load before {os.getloadavg()[0]:.1f}\n"
     )
-    columns = list(rows[0])
-    print("| " + " | ".join(columns) + " |")
-    print("|" + " --- |" * len(columns))
-    for row in rows:
-        cells = [f"{v:.3f}" if isinstance(v, float) else str(v) for v in row.values()]
-        print("| " + " | ".join(cells) + " |")
+    print_markdown(rows)
 
 
 if __name__ == "__main__":

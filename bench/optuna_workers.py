@@ -26,6 +26,7 @@ from pathlib import Path
 
 import optuna
 import yaml
+from _table import print_markdown  # bench/_table.py (the script's folder)
 from optuna.trial import TrialState
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -152,12 +153,7 @@ def main() -> None:
         f"\n{args.trials} trials of <= {args.epochs} epochs on {args.subset} images, seed "
         f"{args.seed}, {os.cpu_count()} cores, load before {os.getloadavg()[0]:.1f}\n"
     )
-    columns = list(rows[0])
-    print("| " + " | ".join(columns) + " |")
-    print("|" + " --- |" * len(columns))
-    for row in rows:
-        cells = [f"{v:.3f}" if isinstance(v, float) else str(v) for v in row.values()]
-        print("| " + " | ".join(cells) + " |")
+    print_markdown(rows)
 
 
 if __name__ == "__main__":
