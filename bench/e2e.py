@@ -3,8 +3,9 @@
 Copies the project (conf, src, pyproject; empty data layers) into a scratch folder and runs,
 one after the other, ``kedro run --pipelines <name>`` for each pipeline of ``__default__``
 in the order the tour runs them (data_processing first, reporting last), so each figure is
-that pipeline's share of ``make run``. For each: wall seconds, peak resident memory of the
-whole process tree (the kedro process and its worker pool, sampled from /proc every 0.2 s),
+that pipeline's share of ``make run``. For each: wall seconds, peak memory of the whole
+process tree (the kedro process and its worker pool, sampled from /proc every 0.2 s) as PSS
+(the physical memory it holds) and as the sum of RSS (shared pages counted in each process),
 and CPU utilisation ((user + system) / wall, in cores). ``--whole`` also times one plain
 ``kedro run``, the command `make run` runs. Prints a Markdown table for BENCHMARKS.md.
 
@@ -58,29 +59,37 @@ def project_copy(dest: Path) -> Path:
     return dest
 
 
-def _tree_rss_mib(root: int) -> float:
-    """Resident memory of ``root`` and every process below it (worker pools included), MiB."""
+def _tree_memory_mib(root: int) -> tuple[float, float]:
+    """Memory of ``root`` and every process below it (worker pools included), MiB: the sum
+    of their resident sets (RSS: pages two processes share, such as torch's libraries,
+    count in each) and of their proportional sets (PSS: a shared page split between its
+    sharers, so the sum is the physical memory the tree holds)."""
     parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            status = (entry / "status").read_text()
-        except OSError:
-            continue
-        pid = int(entry.name)
-        parents[pid] = int(stat.rsplit(")", 1)[1].split()[1])
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                rss[pid] = int(line.split()[1])  # kB
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
     tree, grew = {root}, True
     while grew:
         below = {pid for pid, parent in parents.items() if parent in tree} - tree
         tree |= below
         grew = bool(below)
-    return sum(rss.get(pid, 0) for pid in tree) / 1024
+    rss = pss = 0
+    for pid in tree:
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            continue  # exited meanwhile
+        for line in rollup.splitlines():
+            key, _, value = line.partition(":")
+            if key == "Rss":
+                rss += int(value.split()[0])  # kB
+            elif key == "Pss":
+                pss += int(value.split()[0])
+    return rss / 1024, pss / 1024
 
 
 def run_one(project: Path, pipeline: str | None, env: str) -> dict[str, float | str]:
@@ -92,15 +101,19 @@ def run_one(project: Path, pipeline: str | None, env: str) -> dict[str, float | 
     command = [str(KEDRO), "run", "--env", env]
     if pipeline:
         command += ["--pipelines", pipeline]
-    peak = 0.0
-    with subprocess.Popen(
-        command, cwd=project, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        text=True,
-    ) as process:  # fmt: skip
-        while process.poll() is None:
-            peak = max(peak, _tree_rss_mib(process.pid))
-            time.sleep(0.2)
-        stderr = process.stderr.read() if process.stderr else ""
+    peak_rss = peak_pss = 0.0
+    # stderr to a file, not a pipe: a pipe nobody drains fills up (64 KiB) and blocks every
+    # process that writes to it, the worker pool included
+    with tempfile.TemporaryFile("w+") as errors:
+        with subprocess.Popen(
+            command, cwd=project, env=environ, stdout=subprocess.DEVNULL, stderr=errors
+        ) as process:
+            while process.poll() is None:
+                rss, pss = _tree_memory_mib(process.pid)
+                peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+                time.sleep(0.2)
+        errors.seek(0)
+        stderr = errors.read()
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if process.returncode != 0:
@@ -109,7 +122,8 @@ def run_one(project: Path, pipeline: str | None, env: str) -> dict[str, float | 
     return {
         "pipeline": pipeline or "kedro run (all)",
         "wall_s": wall,
-        "peak_rss_mib": peak,
+        "peak_rss_mib": peak_rss,
+        "peak_pss_mib": peak_pss,
         "cores_used": cpu / wall,  # workers that exit are counted (reaped by their parent)
     }
 
@@ -137,19 +151,22 @@ def main() -> None:
         f"machine: {platform.platform()}, {os.cpu_count()} CPUs, python {platform.python_version()}"
     )
     flags = " --whole" if args.whole else ""
+    if args.pipelines != tour():
+        flags += " --pipelines " + " ".join(args.pipelines)
     print(f"command: .venv/bin/python bench/e2e.py --env {args.env}{flags}\n")
-    print("| pipeline | wall s | peak RSS MiB (process tree) | cores used |")
-    print("| --- | ---: | ---: | ---: |")
+    print("| pipeline | wall s | peak PSS MiB (process tree) | peak RSS MiB (sum) | cores used |")
+    print("| --- | ---: | ---: | ---: | ---: |")
     for row in rows:
         print(
-            f"| {row['pipeline']} | {row['wall_s']:.1f} | {row['peak_rss_mib']:.0f} "
-            f"| {row['cores_used']:.2f} |"
+            f"| {row['pipeline']} | {row['wall_s']:.1f} | {row['peak_pss_mib']:.0f} "
+            f"| {row['peak_rss_mib']:.0f} | {row['cores_used']:.2f} |"
         )
-    print(f"| **sum of the pipelines** | **{total:.1f}** | | |")
+    print(f"| **sum of the pipelines** | **{total:.1f}** | | | |")
     if args.whole:
         print(
             f"| **`kedro run`, all at once** | **{whole['wall_s']:.1f}** "
-            f"| **{whole['peak_rss_mib']:.0f}** | **{whole['cores_used']:.2f}** |"
+            f"| **{whole['peak_pss_mib']:.0f}** | **{whole['peak_rss_mib']:.0f}** "
+            f"| **{whole['cores_used']:.2f}** |"
         )
 
 

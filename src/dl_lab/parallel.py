@@ -23,6 +23,9 @@ process may use. It is started once, on first use, and shut down when the proces
 from __future__ import annotations
 
 import atexit
+import ctypes
+import ctypes.util
+import gc
 import logging
 import multiprocessing
 import os
@@ -60,14 +63,41 @@ def available_workers() -> int:
         return max(os.cpu_count() or 1, 1)
 
 
+# A spawned worker does not read conf/logging.yml: keep the libraries' info chatter (one
+# "`Trainer.fit` stopped" line per fit) down to warnings there too, as the main process does.
+_QUIET_LOGGERS = ("lightning", "lightning.pytorch", "lightning.fabric", "mlflow")
+
+
 def _start_worker() -> None:
-    """Each worker: one torch thread, no progress bars, Ctrl+C left to the main process."""
+    """Each worker: one torch thread, no progress bars, Ctrl+C left to the main process,
+    the libraries' loggers at the level conf/logging.yml gives them."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in _QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     os.environ["DL_LAB_PROGRESS"] = "0"
     os.environ[WORKERS_ENV] = "1"  # a job never starts a pool of its own
     import torch
 
     torch.set_num_threads(1)
+
+
+def _release_memory() -> None:
+    """Hand the heap a finished job left behind back to the system (glibc keeps freed
+    blocks: without this a worker grew ~15 MB a fit, 1.0 to 1.45 GB over a study)."""
+    gc.collect()
+    libc = ctypes.util.find_library("c")
+    if libc:
+        trim = getattr(ctypes.CDLL(libc), "malloc_trim", None)  # glibc only
+        if trim is not None:
+            trim(0)
+
+
+def _in_worker(func: Callable[..., Any], job: dict[str, Any]) -> Any:
+    """``func(**job)`` on a worker, then the memory it freed returned to the system."""
+    try:
+        return func(**job)
+    finally:
+        _release_memory()
 
 
 def _shared_pool(size: int) -> ProcessPoolExecutor:
@@ -120,7 +150,9 @@ def run_each(
             yield index, result
         return
     pool = _shared_pool(max(size, _pool_size))
-    futures: dict[Future, int] = {pool.submit(func, **job): i for i, job in enumerate(jobs)}
+    futures: dict[Future, int] = {
+        pool.submit(_in_worker, func, job): i for i, job in enumerate(jobs)
+    }
     finished = False
     try:
         pending = set(futures)

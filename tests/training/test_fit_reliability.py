@@ -11,7 +11,7 @@ from dl_lab.data.synthetic import synthetic_bundle
 from dl_lab.errors import NonFiniteLossError
 from dl_lab.tracking import RunIdentity
 from dl_lab.training.config import EarlyStoppingConfig, TrainerConfig, VariantSpec
-from dl_lab.training.fit import fit
+from dl_lab.training.fit import FitJob, fit, fit_all
 
 
 @pytest.fixture
@@ -147,3 +147,35 @@ def test_per_batch_schedules_step_every_update(bundle, tmp_path, tracking):
     cycle = _fit(bundle, tmp_path, epochs=2, name="cycle", schedule={"name": "one_cycle"})
     first, second = cycle.history["lr"]  # past the peak (30% of the run) and annealing
     assert 1e-3 < first < 1e-2 and second < first / 10
+
+
+def _job(bundle, tmp_path, name, width, lr=1e-2):
+    variant = VariantSpec(
+        architecture="mlp", model={"depth": 1, "width": width}, optimizer={"name": "sgd", "lr": lr}
+    )
+    cfg = TrainerConfig(
+        max_epochs=2,
+        batch_size=16,
+        checkpoint_dir=str(tmp_path / "ckpt"),
+        early_stopping=EarlyStoppingConfig(enabled=False),
+    )
+    return FitJob(bundle, variant, cfg, RunIdentity("test", "t", name, 7))
+
+
+def test_the_pool_trains_the_longest_fits_first_and_answers_by_job(bundle, tmp_path, tracking):
+    jobs = [_job(bundle, tmp_path, f"w{w}", w) for w in (4, 64, 16)]
+    costs = [job.expected_cost() for job in jobs]
+    assert costs[1] > costs[2] > costs[0]  # wider: more FLOPs
+    results = dict(fit_all(jobs, workers=2))
+    assert sorted(results) == [0, 1, 2]
+    for index, result in results.items():  # each answer is its own job's
+        assert result.identity.variant == jobs[index].identity.variant
+
+
+def test_a_failed_fit_on_the_pool_fails_its_own_run(bundle, tmp_path, tracking):
+    jobs = [_job(bundle, tmp_path, "small", 4), _job(bundle, tmp_path, "nan", 64, lr=1e30)]
+    with pytest.raises(NonFiniteLossError):
+        list(fit_all(jobs, workers=2))
+    runs = tracking.search_runs([mlflow.get_experiment_by_name("test").experiment_id])
+    failed = [r.info.run_name for r in runs if r.info.status == "FAILED"]
+    assert failed == ["t__nan__seed7"]

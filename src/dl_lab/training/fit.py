@@ -128,6 +128,17 @@ class FitJob:
         subset = self.data.train_subset(size, seed=0)
         return replace(self, data=replace(subset, fingerprint=f"{subset.fingerprint}-train{size}"))
 
+    def expected_cost(self) -> float:
+        """Forward FLOPs over the whole fit (per sample x training samples x epochs): what
+        orders a study's fits, the longest first."""
+        net = build_task_module(
+            self.data, self.variant, self.augmentation or AugmentationSpec()
+        ).net
+        epochs = self.variant.trainer_config(self.trainer_cfg).max_epochs
+        return (
+            float(flops_per_sample(net, self.data.sample_shape)) * len(self.data.y_train) * epochs
+        )
+
 
 @dataclass(frozen=True)
 class Trained:
@@ -178,6 +189,12 @@ def fit_all(
     jobs = [job.with_variant_data() for job in jobs]
     if not all(_fits_one_core(job.variant.trainer_config(job.trainer_cfg)) for job in jobs):
         workers = 1
+    order = list(range(len(jobs)))
+    if min(workers or parallel.available_workers(), len(jobs)) > 1:
+        # the longest fits first, so that no core idles at the end of a study while the
+        # other trains the last long fit alone
+        costs = _expected_costs(jobs)
+        order.sort(key=lambda i: -costs[i])
     work = [
         {
             "data": job.data,
@@ -187,19 +204,38 @@ def fit_all(
             "augmentation": job.augmentation,
             "after": after,
         }
-        for job in jobs
+        for job in (jobs[i] for i in order)
     ]
     try:
-        for index, trained in parallel.run_each(compute_fit, work, workers=workers):
+        for position, trained in parallel.run_each(compute_fit, work, workers=workers):
+            index = order[position]
             yield index, track_fit(trained, jobs[index])
     except BaseException as err:
         # A fit that failed (NaN loss) or was stopped untracked still gets its run, FAILED
         # with the reason: the one that raised, or those training when a stop arrived.
-        failed = [err.job_index] if hasattr(err, "job_index") else getattr(err, "jobs_running", [])
-        for index in failed:
+        positions = getattr(err, "jobs_running", [])
+        if hasattr(err, "job_index"):
+            positions = [err.job_index]
+        for index in (order[p] for p in positions):
             job = jobs[index]
             tracking.failed_run(_run_identity(job), run_params(job), err)
         raise
+
+
+def _expected_costs(jobs: Sequence[FitJob]) -> list[float]:
+    """``FitJob.expected_cost`` of each job, counted once per variant and data set."""
+    known: dict[tuple[str, str, str], float] = {}
+    costs = []
+    for job in jobs:
+        key = (
+            job.variant.model_dump_json(),
+            job.data.fingerprint,
+            job.trainer_cfg.model_dump_json(),
+        )
+        if key not in known:
+            known[key] = job.expected_cost()
+        costs.append(known[key])
+    return costs
 
 
 def run_params(job: FitJob) -> dict[str, Any]:
