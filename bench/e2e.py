@@ -4,9 +4,9 @@ Copies the project (conf, src, pyproject; empty data layers) into a scratch fold
 one after the other, ``kedro run --pipelines <name>`` for each pipeline of ``__default__``
 in the order the tour runs them (data_processing first, reporting last), so each figure is
 that pipeline's share of ``make run``. For each: wall seconds, peak memory of the whole
-process tree (the kedro process and its worker pool, sampled from /proc every 0.2 s) as PSS
-(the physical memory it holds) and as the sum of RSS (shared pages counted in each process),
-and CPU utilisation ((user + system) / wall, in cores). ``--whole`` also times one plain
+process tree (the kedro process and its worker pool; from /proc, RSS every 0.5 s and PSS
+every 2.5 s) as PSS (the physical memory it holds) and as the sum of RSS (shared pages
+counted in each process), and CPU utilisation ((user + system) / wall, in cores). ``--whole`` also times one plain
 ``kedro run``, the command `make run` runs. Prints a Markdown table for BENCHMARKS.md.
 
     .venv/bin/python bench/e2e.py                   # every pipeline of the tour, conf/base
@@ -59,11 +59,8 @@ def project_copy(dest: Path) -> Path:
     return dest
 
 
-def _tree_memory_mib(root: int) -> tuple[float, float]:
-    """Memory of ``root`` and every process below it (worker pools included), MiB: the sum
-    of their resident sets (RSS: pages two processes share, such as torch's libraries,
-    count in each) and of their proportional sets (PSS: a shared page split between its
-    sharers, so the sum is the physical memory the tree holds)."""
+def _tree(root: int) -> set[int]:
+    """``root`` and every process below it (its worker pools included)."""
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -77,19 +74,24 @@ def _tree_memory_mib(root: int) -> tuple[float, float]:
         below = {pid for pid, parent in parents.items() if parent in tree} - tree
         tree |= below
         grew = bool(below)
-    rss = pss = 0
-    for pid in tree:
+    return tree
+
+
+def _memory_mib(pids: set[int], field: str) -> float:
+    """Sum over ``pids`` of ``field``: ``VmRSS`` (from /proc/PID/status: cheap to read) or
+    ``Pss`` (from smaps_rollup: a walk of the page tables, so sampled seldom)."""
+    name, key = ("status", "VmRSS") if field == "VmRSS" else ("smaps_rollup", "Pss")
+    total = 0
+    for pid in pids:
         try:
-            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            text = Path(f"/proc/{pid}/{name}").read_text()
         except OSError:
             continue  # exited meanwhile
-        for line in rollup.splitlines():
-            key, _, value = line.partition(":")
-            if key == "Rss":
-                rss += int(value.split()[0])  # kB
-            elif key == "Pss":
-                pss += int(value.split()[0])
-    return rss / 1024, pss / 1024
+        for line in text.splitlines():
+            if line.startswith(key + ":"):
+                total += int(line.split()[1])  # kB
+                break
+    return total / 1024
 
 
 def run_one(project: Path, pipeline: str | None, env: str) -> dict[str, float | str]:
@@ -108,10 +110,16 @@ def run_one(project: Path, pipeline: str | None, env: str) -> dict[str, float | 
         with subprocess.Popen(
             command, cwd=project, env=environ, stdout=subprocess.DEVNULL, stderr=errors
         ) as process:
+            # RSS every 0.5 s, PSS every 2.5 s: sampling PSS every 0.2 s cost a fifth of a
+            # core (reading smaps_rollup walks each process's page tables)
+            samples = 0
             while process.poll() is None:
-                rss, pss = _tree_memory_mib(process.pid)
-                peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
-                time.sleep(0.2)
+                tree = _tree(process.pid)
+                peak_rss = max(peak_rss, _memory_mib(tree, "VmRSS"))
+                if samples % 5 == 0:
+                    peak_pss = max(peak_pss, _memory_mib(tree, "Pss"))
+                samples += 1
+                time.sleep(0.5)
         errors.seek(0)
         stderr = errors.read()
     wall = time.perf_counter() - started
@@ -128,12 +136,26 @@ def run_one(project: Path, pipeline: str | None, env: str) -> dict[str, float | 
     }
 
 
+def keep(project: Path, dest: Path) -> None:
+    """What a reader checks after the run (the findings, the report, the log, the runs)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(project / "data" / "08_reporting", dest / "08_reporting", dirs_exist_ok=True)
+    for name in ("info.log", "mlflow.db"):
+        if (project / name).exists():
+            shutil.copy(project / name, dest / name)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--env", default="base", help="Kedro environment (default: base)")
-    parser.add_argument("--pipelines", nargs="+", default=tour())
+    parser.add_argument("--pipelines", nargs="*", default=tour())
     parser.add_argument(
         "--whole", action="store_true", help="also one plain `kedro run` (in a fresh copy)"
+    )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="copy the last project's data/08_reporting, info.log and mlflow.db here",
     )
     args = parser.parse_args()
     rows = []
@@ -142,10 +164,14 @@ def main() -> None:
         for pipeline in args.pipelines:
             rows.append(run_one(project, pipeline, args.env))
             print(f"{pipeline:16s} {rows[-1]['wall_s']:7.1f} s", file=sys.stderr)
+        if args.keep and not args.whole:
+            keep(project, args.keep)
     if args.whole:
         with tempfile.TemporaryDirectory() as tmp:
             whole = run_one(project_copy(Path(tmp)), None, args.env)
             print(f"kedro run       {whole['wall_s']:7.1f} s", file=sys.stderr)
+            if args.keep:
+                keep(Path(tmp), args.keep)
     total = sum(float(r["wall_s"]) for r in rows)
     print(
         f"machine: {platform.platform()}, {os.cpu_count()} CPUs, python {platform.python_version()}"
