@@ -1,0 +1,48 @@
+"""bench/e2e.py's measurements: the process tree it samples and the memory it sums."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="no /proc")
+
+spec = importlib.util.spec_from_file_location(
+    "bench_e2e", Path(__file__).resolve().parents[1] / "bench" / "e2e.py"
+)
+e2e = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(e2e)
+
+
+def test_the_tree_holds_the_children_of_children_and_their_memory_counts():
+    # a child that starts a grandchild holding 64 MiB
+    code = (
+        "import subprocess, sys, time; "
+        "subprocess.Popen([sys.executable, '-c', "
+        '\'import time; b = bytearray(64 * 2**20); b[::4096] = b"x" * len(b[::4096]); '
+        "time.sleep(30)']); time.sleep(30)"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        deadline = time.monotonic() + 20
+        while len(e2e._tree(child.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        tree = e2e._tree(child.pid)
+        assert child.pid in tree and len(tree) == 2
+        assert os.getpid() not in tree  # the tree starts at its root
+        time.sleep(1.0)  # the grandchild touches its 64 MiB
+        rss, pss = e2e._memory_mib(tree, "VmRSS"), e2e._memory_mib(tree, "Pss")
+        assert rss >= 64 and pss >= 64
+        assert pss <= rss  # a shared page counts once in PSS, in each process in RSS
+        assert e2e._memory_mib({2**22 + 12345}, "VmRSS") == 0  # a process gone: nothing
+    finally:
+        for pid in e2e._tree(child.pid) - {child.pid}:
+            os.kill(pid, 9)
+        child.kill()
+        child.wait()
