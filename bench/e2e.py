@@ -13,6 +13,7 @@ counted in each process), and CPU utilisation ((user + system) / wall, in cores)
     .venv/bin/python bench/e2e.py --env test        # the same at test sizes (a minute)
     .venv/bin/python bench/e2e.py --pipelines data_processing vision
     .venv/bin/python bench/e2e.py --whole           # and one plain `kedro run`, as make run
+    .venv/bin/python bench/e2e.py --whole --pipelines --keep /tmp/tour   # only that, kept
 """
 
 from __future__ import annotations
