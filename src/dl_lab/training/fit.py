@@ -209,7 +209,9 @@ def fit_all(
     try:
         for position, trained in parallel.run_each(compute_fit, work, workers=workers):
             index = order[position]
-            yield index, track_fit(trained, jobs[index])
+            tracked = track_fit(trained, jobs[index])
+            parallel.release_memory(collect=False)  # what logging the run freed, here
+            yield index, tracked
     except BaseException as err:
         # A fit that failed (NaN loss) or was stopped untracked still gets its run, FAILED
         # with the reason: the one that raised, or those training when a stop arrived.
