@@ -183,9 +183,7 @@ def mark_training_experiment(experiment_id: str) -> None:
     still opens it on the GenAI overview unless the address asks for the training view
     (``?workflowType=machine_learning``, what the report's links and `make mlflow-ui` use);
     the tag is for clients that read it and later UIs."""
-    MlflowClient().set_experiment_tag(
-        experiment_id, EXPERIMENT_KIND_TAG, TRAINING_EXPERIMENT_KIND
-    )
+    MlflowClient().set_experiment_tag(experiment_id, EXPERIMENT_KIND_TAG, TRAINING_EXPERIMENT_KIND)
 
 
 def log_dataset_input(name: str, fingerprint: str, split_sizes: Mapping[str, int]) -> None:
