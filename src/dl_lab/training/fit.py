@@ -11,7 +11,6 @@ from __future__ import annotations
 import resource
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from dl_lab.data.augmentation import AugmentationSpec
 from dl_lab.data.bundle import ModelInput
 from dl_lab.evaluation.fit import fit_diagnosis_tags
 from dl_lab.models import activation_memory_bytes, count_parameters, flops_per_sample
+from dl_lab.parallel import torch_threads
 from dl_lab.training import resume
 from dl_lab.training.callbacks import HistoryCallback
 from dl_lab.training.classification import ClassificationModule
@@ -57,18 +57,6 @@ class FitResult:
     @property
     def best_epoch(self) -> int:
         return int(self.summary.get("best_epoch", 0))
-
-
-@contextmanager
-def torch_threads(count: int | None) -> Iterator[None]:
-    """Run with ``count`` torch CPU threads (None: leave torch's setting), then restore it."""
-    previous = torch.get_num_threads()
-    if count is not None:
-        torch.set_num_threads(count)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def _peak_memory_mb(device: torch.device) -> float:

@@ -18,9 +18,10 @@ import torch
 from dl_lab import tracking
 from dl_lab.data.augmentation import AugmentationSpec
 from dl_lab.data.bundle import ModelInput
+from dl_lab.parallel import torch_threads
 from dl_lab.training.classification import ClassificationModule
 from dl_lab.training.config import VariantSpec
-from dl_lab.training.fit import evaluate, inference_model, torch_threads, train
+from dl_lab.training.fit import evaluate, inference_model, train
 from dl_lab.training.tasks import build_task_module
 from dl_lab.tuning.config import TuningConfig
 from dl_lab.tuning.runs import final_identity, run_name

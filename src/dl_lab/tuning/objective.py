@@ -24,8 +24,9 @@ from dl_lab import progress, tracking
 from dl_lab.data.augmentation import AugmentationSpec
 from dl_lab.data.bundle import ModelInput
 from dl_lab.errors import stop_behind
+from dl_lab.parallel import torch_threads
 from dl_lab.training.config import TrainerConfig, VariantSpec
-from dl_lab.training.fit import torch_threads, train
+from dl_lab.training.fit import train
 from dl_lab.training.tasks import build_task_module
 from dl_lab.tuning.config import TuningConfig
 from dl_lab.tuning.runs import run_name, trial_identity
