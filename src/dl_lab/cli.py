@@ -169,7 +169,8 @@ def tune_worker(env: str | None, params: dict[str, Any], worker: int, wait: floa
     study = TuningConfig.model_validate({**tuning.study().model_dump(), "worker": worker})
     seed = int(parameters["seed"])
     # Nothing touches MLflow before the kedro run has started the study (and so the store).
-    wait_for_study_run(open_study(study, seed), wait_s=wait)
+    shared = open_study(study, seed)
+    run_id = wait_for_study_run(shared, wait_s=wait)
     with KedroSession.create(env=env, runtime_params=params) as session:
         context = session.load_context()  # kedro-mlflow points MLflow at the project's store
         data = context.catalog.load("model_input")
@@ -177,7 +178,7 @@ def tune_worker(env: str | None, params: dict[str, Any], worker: int, wait: floa
         stops = FailOnStopSignalHook()  # SIGTERM and Ctrl+C fail the trial, as in a kedro run
         stops.before_pipeline_run()
         try:
-            ran = join_study(data, study, identity, wait_s=wait)
+            ran = join_study(shared, run_id, data, study, identity)
         finally:
             stops.after_pipeline_run()
     click.echo(f"tune-worker {worker}: ran {ran} trials of study {study.study_name!r}")

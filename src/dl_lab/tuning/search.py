@@ -107,25 +107,31 @@ def run_study(data: ModelInput, cfg: TuningConfig, study_run: tracking.RunIdenti
 
 
 def join_study(
+    study: optuna.Study,
+    run_id: str,
     data: ModelInput,
     cfg: TuningConfig,
     study_run: tracking.RunIdentity,
-    wait_s: float = 600.0,
-    poll_s: float = 1.0,
 ) -> int:
-    """Work on a study that a ``kedro run --pipelines tuning`` runs: wait (up to ``wait_s``)
-    for its MLflow study run, then run trials into it until the study, all workers
+    """Work on a study that a ``kedro run --pipelines tuning`` runs: run trials into its
+    MLflow study run ``run_id`` (``wait_for_study_run``) until the study, all workers
     together, has ``cfg.n_trials``. Returns how many trials ran here.
 
-    ``cfg.worker`` must set this worker apart (its sampler's seed); ``study_run`` is the
-    study's identity, as the kedro run builds it.
+    ``study`` is the study as this worker opened it (``open_study`` with ``cfg``, whose
+    ``worker`` sets this worker's sampler seed apart); from here on the worker needs the
+    study's lock only to start each trial. ``study_run`` is the study's identity, as the
+    kedro run builds it.
     """
-    study = open_study(cfg, study_run.seed)
-    run_id = wait_for_study_run(study, wait_s, poll_s)
     with tracking.reopen_or_start_run(
         run_name(study_run), study_run.tags(), study_params(cfg), run_id
     ):
         objective = make_objective(data, cfg, study_run)
+        log.info(
+            "study %s: worker %d joined study run %s; taking trials",
+            cfg.study_name,
+            cfg.worker,
+            run_id,
+        )
         return optimize(
             study,
             objective,
