@@ -1,9 +1,12 @@
 """Sawtooth representation: deep exact in 6k+1 parameters, shallow in 3*2^k+1 (2.20)."""
 
+import pickle
+
 import numpy as np
 import pytest
 
 from dl_lab.fundamentals.depth import (
+    budget_sweep,
     exact_constructions,
     exact_deep_sawtooth,
     exact_shallow_sawtooth,
@@ -58,3 +61,25 @@ def test_training_on_a_budget_is_reproducible():
     ]
     assert runs[0].test_mse == runs[1].test_mse and np.isfinite(runs[0].test_mse)
     assert runs[0].sizes[1] == runs[0].sizes[2] and runs[0].n_params == count_params(runs[0].sizes)
+
+
+def test_a_trained_net_pickles_whole_so_a_worker_can_send_it_back():
+    run = train_on_budget(2, 19, 2, np.random.default_rng(3), epochs=20, n_train=16)
+    copy = pickle.loads(pickle.dumps(run))
+    x = np.linspace(0, 1, 9)[:, None]
+    np.testing.assert_array_equal(copy.predict(x), run.predict(x))
+    assert copy.model.layers[1].fn.name == run.model.layers[1].fn.name == "leaky_relu"
+
+
+def test_the_sweep_gives_the_same_runs_on_the_pool_as_inline(monkeypatch):
+    def sweep():
+        runs = budget_sweep([1, 2], [19, 37], 2, 2, seed=5, epochs=30, n_train=16)
+        return [(r.depth, r.budget, r.seed_index, r.train_mse, r.test_mse) for r in runs]
+
+    monkeypatch.setenv("DL_LAB_WORKERS", "1")
+    inline = sweep()
+    monkeypatch.setenv("DL_LAB_WORKERS", "2")
+    assert sweep() == inline
+    assert [run[:3] for run in inline] == [
+        (d, b, i) for d in (1, 2) for b in (19, 37) for i in (0, 1)
+    ]  # depth, then budget, then seed, as the summary reads them

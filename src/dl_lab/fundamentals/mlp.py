@@ -98,6 +98,17 @@ class ActivationLayer:
     def __post_init__(self) -> None:
         self.fn = get_activation(self.name)
 
+    def __getstate__(self) -> dict:
+        """Pickled by name, the registry's functions rebuilt on load: a net trained in a
+        worker process comes back whole."""
+        state = self.__dict__.copy()
+        del state["fn"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.fn = get_activation(self.name)
+
     def forward(self, z: Array) -> Array:
         self._z = np.asarray(z, dtype=float)
         self._a = self.fn.forward(self._z)
