@@ -13,9 +13,10 @@ import pandas as pd
 import torch
 
 from dl_lab.diagnostics.activations import INIT_FOR, first_epoch_reaching, layer_statistics
-from dl_lab.diagnostics.jobs import SEED, run_points, with_seed
+from dl_lab.diagnostics.jobs import SEED, with_seed
 from dl_lab.evaluation.fit import FitThresholds, diagnose_fit
 from dl_lab.models.probes import DeepMLP, initialize
+from dl_lab.parallel import run_points
 from dl_lab.training.loops import LoopConfig, Splits, train_classifier
 
 

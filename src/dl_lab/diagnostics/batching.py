@@ -18,7 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dl_lab.diagnostics.jobs import SEED, run_points, with_seed
+from dl_lab.diagnostics.jobs import SEED, with_seed
+from dl_lab.parallel import run_points
 from dl_lab.training.loops import Splits, evaluate
 
 

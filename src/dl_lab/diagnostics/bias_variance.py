@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 from numpy.polynomial import Polynomial
 
-from dl_lab.diagnostics.jobs import SEED, run_points, with_seed
+from dl_lab.diagnostics.jobs import SEED, with_seed
+from dl_lab.parallel import run_points
 
 Sampling = Literal["bootstrap", "fresh"]
 Fitter = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]  # (x, y, x_grid) -> pred

@@ -30,8 +30,9 @@ from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 
 from dl_lab.data.bundle import ModelInput
-from dl_lab.diagnostics.jobs import SEED, run_calls
+from dl_lab.diagnostics.jobs import SEED
 from dl_lab.models import build_model, count_parameters
+from dl_lab.parallel import run_calls
 from dl_lab.registry import Registry
 from dl_lab.training.loops import LoopConfig, Splits, evaluate, prepare_splits, train_classifier
 

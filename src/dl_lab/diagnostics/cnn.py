@@ -16,8 +16,9 @@ import torch
 from torch import nn
 
 from dl_lab.diagnostics.complexity import cnn_factory, train_variant
-from dl_lab.diagnostics.jobs import SEED, run_points, with_seed
+from dl_lab.diagnostics.jobs import SEED, with_seed
 from dl_lab.evaluation.fit import FitThresholds
+from dl_lab.parallel import run_points
 from dl_lab.training.loops import LoopConfig, Splits, evaluate
 
 

@@ -19,10 +19,11 @@ import torch
 from torch import nn
 
 from dl_lab.diagnostics.bias_variance import zero_one_decomposition
-from dl_lab.diagnostics.jobs import SEED, run_points
+from dl_lab.diagnostics.jobs import SEED
 from dl_lab.evaluation.fit import FitThresholds, diagnose_fit
 from dl_lab.models import build_model, count_parameters, flops_per_sample
 from dl_lab.models.probes import DeepMLP, SmallCNN
+from dl_lab.parallel import run_points
 from dl_lab.training.loops import LoopConfig, Splits, evaluate, train_classifier
 
 ModelFactory = Callable[[], nn.Module]

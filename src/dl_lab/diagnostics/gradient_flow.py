@@ -19,8 +19,9 @@ import torch
 import torch.nn.functional as F
 
 from dl_lab.diagnostics.activations import ACTIVATIONS
-from dl_lab.diagnostics.jobs import SEED, run_points, with_seed
+from dl_lab.diagnostics.jobs import SEED, with_seed
 from dl_lab.models.probes import INITS, DeepMLP, initialize
+from dl_lab.parallel import run_points
 from dl_lab.training.loops import Splits, evaluate
 
 VANISHING, EXPLODING = 1e-2, 1e2

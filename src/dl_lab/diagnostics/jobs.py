@@ -2,42 +2,23 @@
 
 Every experiment a verdict reads runs on several seeds; each (seed, sweep point) is one
 job: a module-level function of picklable arguments that seeds itself, trains one small
-model and returns plain rows and frames. ``run_points`` hands them to the shared worker
-pool (``dl_lab.parallel``), so both cores train, and returns the results in job order.
-Each job runs with one torch and one BLAS thread wherever it runs, so ``DL_LAB_WORKERS=1``
-(inline, in this process) gives the same numbers as the pool.
+model and returns plain rows and frames. ``dl_lab.parallel.run_points`` hands them to the
+shared worker pool, so both cores train, and returns the results in job order; this module
+holds what the experiments share around it (splits per seed, seeded tables).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 
-from dl_lab import parallel
 from dl_lab.data.bundle import ModelInput
 from dl_lab.training.loops import Splits, prepare_splits
-from dl_lab.training.runtime import limited_threads
 
-T = TypeVar("T")
 SEED = "seed"
 """The column that names the seed of a row in every seeded table."""
-
-
-def _one_thread(point: Callable[..., T], args: dict[str, Any]) -> T:
-    with limited_threads(1):
-        return point(**args)
-
-
-def run_points(point: Callable[..., T], jobs: Sequence[dict[str, Any]]) -> list[T]:
-    """``[point(**job) for job in jobs]`` on the worker pool, one thread per job."""
-    return run_calls([(point, job) for job in jobs])
-
-
-def run_calls(calls: Sequence[tuple[Callable[..., Any], dict[str, Any]]]) -> list[Any]:
-    """``[point(**args) for point, args in calls]`` (jobs of several kinds) on the pool."""
-    return parallel.run_all(_one_thread, [{"point": p, "args": args} for p, args in calls])
 
 
 def seeded_splits(

@@ -22,8 +22,9 @@ from torch import nn
 
 from dl_lab.diagnostics.activations import first_epoch_reaching
 from dl_lab.diagnostics.complexity import deep_mlp_factory
-from dl_lab.diagnostics.jobs import SEED, run_points, with_seed
+from dl_lab.diagnostics.jobs import SEED, with_seed
 from dl_lab.evaluation.fit import FitThresholds, diagnose_fit
+from dl_lab.parallel import run_points
 from dl_lab.registry import Registry
 from dl_lab.training.loops import LoopConfig, Splits, train_classifier
 

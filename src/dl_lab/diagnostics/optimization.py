@@ -22,8 +22,9 @@ import pandas as pd
 import torch
 from torch import nn
 
-from dl_lab.diagnostics.jobs import SEED, run_points, with_seed
+from dl_lab.diagnostics.jobs import SEED, with_seed
 from dl_lab.evaluation.fit import FitThresholds, diagnose_fit
+from dl_lab.parallel import run_points
 from dl_lab.training.loops import LoopConfig, Splits, train_classifier
 from dl_lab.training.optimizers import OPTIMIZERS, OptimizerConfig, build_optimizer
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from dl_lab import parallel
 from dl_lab.fundamentals.losses import get_loss
@@ -150,24 +149,19 @@ def train_on_budget(
     return replace(run, test_mse=test_mse)
 
 
-def _train_alone(**job) -> DepthRun:
-    """``train_on_budget`` with one BLAS thread: the same numbers on the pool as inline."""
-    with threadpool_limits(limits=1):
-        return train_on_budget(**job)
-
-
 def budget_sweep(
     depths: list[int], budgets: list[int], k: int, n_seeds: int, seed: int, **train_kwargs
 ) -> list[DepthRun]:
     """``train_on_budget`` for every depth, budget and seed (streams from ``SeedSequence``),
-    each an independent job on the worker pool (both cores); runs in that order."""
+    each an independent job on the worker pool (both cores, one BLAS thread each: the same
+    numbers as inline); runs in that order."""
     jobs = [
         {"depth": depth, "budget": budget, "k": k, "rng": rng, "seed_index": i, **train_kwargs}
         for depth in depths
         for budget in budgets  # every budget starts from the same streams of its depth
         for i, rng in enumerate(seed_streams(seed, depth, n_seeds))
     ]
-    return parallel.run_all(_train_alone, jobs)
+    return parallel.run_points(train_on_budget, jobs)
 
 
 def best_per_depth(runs: list[DepthRun], budget: int) -> dict[int, DepthRun]:

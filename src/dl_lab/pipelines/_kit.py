@@ -24,7 +24,7 @@ from typing import Any
 from kedro.config import OmegaConfigLoader
 from kedro.pipeline import Node, Pipeline
 
-from dl_lab.training.runtime import limited_threads
+from dl_lab.parallel import limited_threads
 
 SOURCE_CONF = Path(__file__).resolve().parents[3] / "conf"
 
