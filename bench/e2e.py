@@ -78,11 +78,12 @@ def _tree(root: int) -> set[int]:
     return tree
 
 
-def _memory_mib(pids: set[int], field: str) -> float:
-    """Sum over ``pids`` of ``field``: ``VmRSS`` (from /proc/PID/status: cheap to read) or
-    ``Pss`` (from smaps_rollup: a walk of the page tables, so sampled seldom)."""
+def _memory_per_pid(pids: set[int], field: str) -> dict[int, float]:
+    """``field`` of each of ``pids``, MiB: ``VmRSS`` (from /proc/PID/status: cheap to read)
+    or ``Pss`` (from smaps_rollup: a walk of the page tables, so sampled seldom). A process
+    that exited meanwhile is left out."""
     name, key = ("status", "VmRSS") if field == "VmRSS" else ("smaps_rollup", "Pss")
-    total = 0
+    found = {}
     for pid in pids:
         try:
             text = Path(f"/proc/{pid}/{name}").read_text()
@@ -90,9 +91,14 @@ def _memory_mib(pids: set[int], field: str) -> float:
             continue  # exited meanwhile
         for line in text.splitlines():
             if line.startswith(key + ":"):
-                total += int(line.split()[1])  # kB
+                found[pid] = int(line.split()[1]) / 1024  # kB
                 break
-    return total / 1024
+    return found
+
+
+def _memory_mib(pids: set[int], field: str) -> float:
+    """Sum over ``pids`` of ``field`` (``_memory_per_pid``)."""
+    return sum(_memory_per_pid(pids, field).values())
 
 
 def run_one(project: Path, pipeline: str | None, env: str) -> dict[str, float | str]:
@@ -116,8 +122,9 @@ def run_one(project: Path, pipeline: str | None, env: str) -> dict[str, float | 
             samples = 0
             while process.poll() is None:
                 tree = _tree(process.pid)
-                peak_rss = max(peak_rss, _memory_mib(tree, "VmRSS"))
-                peak_main = max(peak_main, _memory_mib({process.pid}, "VmRSS"))
+                rss = _memory_per_pid(tree, "VmRSS")
+                peak_rss = max(peak_rss, sum(rss.values()))
+                peak_main = max(peak_main, rss.get(process.pid, 0.0))
                 if samples % 5 == 0:
                     peak_pss = max(peak_pss, _memory_mib(tree, "Pss"))
                 samples += 1

@@ -37,7 +37,6 @@ from dl_lab.data.augmentation import AugmentationSpec
 from dl_lab.datasets import ModelInputDataset
 from dl_lab.training.config import TrainerConfig, VariantSpec
 from dl_lab.training.fit import accuracy_on, compute_fit
-from dl_lab.training.tasks import build_task_module
 
 ROOT = Path(__file__).resolve().parents[1]
 RECIPE_KEYS = ("optimizer", "schedule", "label_smoothing", "augment", "batch_size")
@@ -82,6 +81,11 @@ def candidates(vision: dict[str, Any], args: argparse.Namespace) -> dict[str, Va
     return {name: VariantSpec.model_validate(spec) for name, spec in specs.items()}
 
 
+def _test_accuracy(module, data, history, summary, identity) -> float:
+    """``compute_fit``'s ``after``: the trained network's test accuracy, where it trained."""
+    return accuracy_on(module, data.x_test, data.y_test)
+
+
 def fit_one(
     data,
     variant: VariantSpec,
@@ -92,11 +96,9 @@ def fit_one(
 ) -> dict:
     """One untracked fit: its test accuracy, training wall time and val-accuracy curve."""
     identity = tracking.RunIdentity("vision", "recipes", name, seed)
-    trained = compute_fit(data, variant, trainer, identity, augmentation)
-    module = build_task_module(data, variant, augmentation)
-    module.load_state_dict(trained.state_dict)
+    trained = compute_fit(data, variant, trainer, identity, augmentation, after=_test_accuracy)
     return {
-        "test_acc": accuracy_on(module, data.x_test, data.y_test),
+        "test_acc": trained.evaluation,
         "wall_s": float(trained.summary["wall_time_s"]),
         "val_acc": trained.history["val_acc"].tolist(),
     }
