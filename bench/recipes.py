@@ -42,6 +42,17 @@ ROOT = Path(__file__).resolve().parents[1]
 RECIPE_KEYS = ("optimizer", "schedule", "label_smoothing", "augment", "batch_size")
 
 
+def _variants_json(text: str) -> dict[str, dict[str, Any]]:
+    """``--candidates``: a JSON object of variant name -> variant keys."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise argparse.ArgumentTypeError(f"not JSON ({err.msg} at character {err.pos})") from None
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise argparse.ArgumentTypeError('must be a JSON object {"name": {variant keys}, ...}')
+    return value
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -51,7 +62,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="a model_input.pt, with data_processing's augmentation_spec.json beside it",
     )
     parser.add_argument("--shipped", nargs="*", default=[], help="study.variant of conf/base")
-    parser.add_argument("--candidates", default="{}", help="JSON: name -> variant keys")
+    parser.add_argument(
+        "--candidates", type=_variants_json, default={}, help="JSON: name -> variant keys"
+    )
     parser.add_argument("--recipe", default="baseline.lenet5", help="study.variant to start from")
     parser.add_argument("--seeds", type=int, nargs="*", help="seeds (default: each variant's)")
     parser.add_argument("--conf", type=Path, default=ROOT / "conf/base/parameters_vision.yml")
@@ -72,7 +85,7 @@ def candidates(vision: dict[str, Any], args: argparse.Namespace) -> dict[str, Va
     """Every variant to train, validated as a study validates them (a misspelt key fails)."""
     recipe = shipped_variant(vision, args.recipe)
     specs = {name: shipped_variant(vision, name) for name in args.shipped}
-    for name, keys in json.loads(args.candidates).items():
+    for name, keys in args.candidates.items():
         specs[name] = {**{k: recipe[k] for k in RECIPE_KEYS if k in recipe}, **keys}
     if not specs:
         raise SystemExit("nothing to train: give --shipped and/or --candidates")

@@ -59,6 +59,13 @@ def test_a_misspelt_key_or_an_unknown_variant_stops_it():
         recipes.candidates(VISION, _args())
 
 
+@pytest.mark.parametrize("text", ['{"x": {"architecture": "mlp"', '["mlp"]', '{"x": 3}'])
+def test_candidates_that_are_not_a_json_object_of_variants_are_refused(text, capsys):
+    with pytest.raises(SystemExit):
+        _args("--candidates", text)
+    assert "argument --candidates" in capsys.readouterr().err
+
+
 def test_the_summary_counts_runs_still_improving_by_the_findings_rule():
     variant = recipes.VariantSpec(architecture="mlp", max_epochs=8)
     trainer = recipes.TrainerConfig(max_epochs=20)
