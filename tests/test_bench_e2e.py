@@ -46,3 +46,22 @@ def test_the_tree_holds_the_children_of_children_and_their_memory_counts():
             os.kill(pid, 9)
         child.kill()
         child.wait()
+
+
+def test_cpu_seconds_count_what_a_process_spent_and_nothing_once_it_is_gone():
+    busy = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time\nt = time.process_time()\nwhile time.process_time() - t < 1.0: pass\ntime.sleep(30)",
+        ]
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while (e2e._cpu_seconds(busy.pid) or 0) < 1.0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert 1.0 <= e2e._cpu_seconds(busy.pid) < 3.0  # spun 1 s, then sleeps
+    finally:
+        busy.kill()
+        busy.wait()
+    assert e2e._cpu_seconds(busy.pid) is None

@@ -1,4 +1,5 @@
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -43,10 +44,21 @@ def test_pool_gives_the_same_results_as_inline_in_job_order():
     assert inline[0] != inline[1]
 
 
-def test_workers_use_one_thread_and_other_processes():
-    results = parallel.run_all(threads_and_pid, [{"_": i} for i in range(4)], workers=2)
-    assert {threads for threads, _ in results} == {1}
-    assert os.getpid() not in {pid for _, pid in results}
+def slow_threads_and_pid(_: int) -> tuple[int, int, str | None]:
+    time.sleep(0.5)
+    return torch.get_num_threads(), os.getpid(), os.environ.get(parallel.WORKERS_ENV)
+
+
+def test_this_process_and_one_worker_share_the_jobs_each_with_one_thread(monkeypatch):
+    monkeypatch.delenv(parallel.WORKERS_ENV, raising=False)
+    torch.set_num_threads(2)
+    jobs = [{"_": i} for i in range(16)]  # 8 s of sleep: the worker starts in 2-4 s
+    results = parallel.run_all(slow_threads_and_pid, jobs, workers=2)
+    pids = {pid for _, pid, _ in results}
+    assert os.getpid() in pids and len(pids) == 2  # two processes, not three
+    assert {threads for threads, _, _ in results} == {1}
+    assert {workers for _, _, workers in results} == {"1"}  # no job starts a pool of its own
+    assert torch.get_num_threads() == 2 and parallel.WORKERS_ENV not in os.environ  # restored
 
 
 def test_an_error_in_a_job_reaches_the_caller_and_the_pool_still_works():
@@ -72,13 +84,15 @@ def test_worker_count_from_the_environment(monkeypatch):
     assert parallel.available_workers() == 3
 
 
-def die(code: int) -> None:
-    os._exit(code)
+def die_on_a_worker(code: int, caller: int) -> None:
+    if os.getpid() != caller:  # this process takes jobs too: only a worker dies
+        os._exit(code)
 
 
 def test_a_worker_that_dies_is_named_and_the_pool_restarts():
+    jobs = [{"code": 9, "caller": os.getpid()}] * 2
     with pytest.raises(RuntimeError, match="worker process died"):
-        parallel.run_all(die, [{"code": 9}, {"code": 9}], workers=2)
+        parallel.run_all(die_on_a_worker, jobs, workers=2)
     assert parallel.run_all(fail_on, [{"value": 1}, {"value": 3}], workers=2) == [10, 30]
 
 

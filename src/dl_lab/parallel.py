@@ -3,21 +3,25 @@
 A Kedro ``SequentialRunner`` runs one node at a time, and the networks of this project are
 too small to keep two cores busy with torch's intra-op threads. A node that has several
 independent jobs (the seeds of a variant, the variants of a study) hands them to
-``run_each``, which runs them on a pool of spawned worker processes, one torch thread each,
-and yields each result as it finishes, so the caller can track it while the others train.
+``run_each``, which runs them on this process and a pool of spawned worker processes, one
+torch thread each, and yields each result as it finishes, so the caller can track it while
+the others train.
 
 The rules that keep this safe:
 
 - A job is a module-level function and picklable arguments; it returns a picklable result
   and touches no MLflow run (the caller logs, in the main process: one writer per database).
+  It leaves its arguments as it found them: a job that runs here shares them with the
+  caller and with the jobs after it.
 - A job seeds itself from its arguments, so its result does not depend on which worker ran
   it or on what ran before: ``workers=1`` (run inline, in this process) gives the same
   numbers as any pool.
 - A stop (``Terminated``, Ctrl+C) in the main process cancels the queued jobs and ends the
   workers; an error in a job reaches the caller with the job's traceback.
 
-The pool's size is ``DL_LAB_WORKERS`` when set (1: no pool), else the number of cores this
-process may use. It is started once, on first use, and shut down when the process exits.
+``DL_LAB_WORKERS`` (default: the cores this process may use) is how many processes run
+jobs: this one and ``DL_LAB_WORKERS - 1`` pool workers (1: no pool). The pool is started
+once, on first use, and shut down when the process exits.
 """
 
 from __future__ import annotations
@@ -29,9 +33,12 @@ import gc
 import logging
 import multiprocessing
 import os
+import queue
 import signal
+import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from functools import cache
@@ -178,11 +185,17 @@ def run_each(
 ) -> Iterator[tuple[int, Any]]:
     """``(index, func(**jobs[index]))`` for every job, each as soon as it is done.
 
-    With one worker (or one job) the jobs run here, in order. Otherwise they run on the
-    shared pool; if the caller stops early (an error, a stop signal) the jobs still queued
-    are cancelled and the running ones ended. The error that stops it says which jobs it
-    concerns: ``job_index`` (the job that raised it), else ``jobs_running`` (the jobs
-    running when it arrived).
+    ``workers`` processes run the jobs (default: ``available_workers()``), and this process
+    is one of them, as rank 0 is in Lightning's DDP: ``workers - 1`` pool workers take jobs
+    in order, and this process takes the next one whenever it has no finished job to hand
+    back. So a 2-core machine trains on two processes, not three (one process's imports,
+    ~1 GB, fewer), and no job waits in a pickle queue for a worker while this process idles.
+    A job here runs as on a worker (one torch thread, no progress bars, no pool of its own).
+
+    With one worker (or one job) the jobs run here, in order. If the caller stops early (an
+    error, a stop signal) the jobs not started are dropped and the running ones ended. The
+    error that stops it says which jobs it concerns: ``job_index`` (the job that raised
+    it), else ``jobs_running`` (the jobs running when it arrived).
     """
     size = min(workers or available_workers(), len(jobs))
     if size <= 1:
@@ -194,42 +207,138 @@ def run_each(
                 raise
             yield index, result
         return
-    pool = _shared_pool(max(size, _pool_size))
-    futures: dict[Future, int] = {
-        pool.submit(_in_worker, func, job): i for i, job in enumerate(jobs)
-    }
-    finished = False
-    try:
-        pending = set(futures)
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in sorted(done, key=futures.__getitem__):  # ties in job order
-                try:
-                    result = future.result()
-                except BrokenProcessPool as err:
-                    shutdown(kill=True)  # a worker died (killed, out of memory): start anew
-                    died = RuntimeError(
-                        f"a worker process died while running job {futures[future]} of "
-                        f"{func.__qualname__}; the pool is restarted on next use"
-                    )
-                    died.job_index = futures[future]  # type: ignore[attr-defined]
-                    raise died from err
-                except BaseException as err:
-                    err.job_index = futures[future]  # type: ignore[attr-defined]
-                    raise
-                yield futures[future], result
-        finished = True
-    except BaseException as err:  # a stop signal or another job's error, while waiting
-        if not hasattr(err, "job_index"):
-            running = [index for future, index in futures.items() if future.running()]
-            err.jobs_running = running  # type: ignore[attr-defined]
-        raise
-    finally:
-        if not finished:
-            for future in futures:
-                future.cancel()
-            if any(future.running() for future in futures):
+    yield from _SharedWork(func, jobs, pool_slots=size - 1).results()
+
+
+class _SharedWork:
+    """One ``run_each`` on the pool and here: a queue of job indices that the pool's
+    workers and this process both take from, the next in order each time.
+
+    A pool worker gets its next job the moment it finishes one (the executor's callback,
+    on its manager thread, submits it), so at most ``pool_slots`` jobs are ever with the
+    pool; the executor's own queue would hand a worker a second job in advance, which this
+    process could then no longer take at the end of a study.
+    """
+
+    def __init__(self, func: Callable[..., Any], jobs: Sequence[dict[str, Any]], pool_slots: int):
+        self.func, self.jobs = func, jobs
+        self.pool = _shared_pool(max(pool_slots, _pool_size))
+        self.todo = deque(range(len(jobs)))
+        self.lock = threading.Lock()
+        self.finished: queue.SimpleQueue[Future] = queue.SimpleQueue()
+        self.index: dict[Future, int] = {}
+        self.stopping = False
+        self.here: int | None = None  # the job this process is running
+        for _ in range(pool_slots):
+            self._feed()
+
+    def _next(self) -> int | None:
+        with self.lock:
+            return None if self.stopping or not self.todo else self.todo.popleft()
+
+    def _feed(self, done: Future | None = None) -> None:
+        """Hand the pool its next job (after ``done``, which goes to the finished queue)."""
+        if done is not None:
+            self.finished.put(done)
+        index = self._next()
+        if index is None:
+            return
+        try:
+            future = self.pool.submit(_in_worker, self.func, self.jobs[index])
+        except RuntimeError:  # the pool is broken or shut down: the error reaches the caller
+            with self.lock:
+                self.todo.appendleft(index)
+            return
+        with self.lock:
+            self.index[future] = index
+        future.add_done_callback(self._feed)
+
+    def _take_finished(self, block: bool) -> Future | None:
+        try:
+            # a short timeout, so that a stop signal is handled while waiting
+            return self.finished.get(timeout=0.2) if block else self.finished.get_nowait()
+        except queue.Empty:
+            return None
+
+    def results(self) -> Iterator[tuple[int, Any]]:
+        remaining = len(self.jobs)
+        completed = False
+        try:
+            while remaining:
+                future = self._take_finished(block=False)
+                if future is None:
+                    index = self._next()
+                    if index is not None:
+                        result = self._run_here(index)
+                        remaining -= 1
+                        yield index, result
+                        continue
+                    while future is None:
+                        future = self._take_finished(block=True)
+                remaining -= 1
+                yield self._outcome(future)
+            completed = True
+        except BaseException as err:  # a stop signal or another job's error, while waiting
+            if not hasattr(err, "job_index"):
+                with self.lock:
+                    running = [i for f, i in self.index.items() if f.running()]
+                if self.here is not None:
+                    running.append(self.here)
+                err.jobs_running = sorted(running)  # type: ignore[attr-defined]
+            raise
+        finally:
+            with self.lock:
+                self.stopping = True
+                self.todo.clear()
+                futures = list(self.index)
+            if not completed and any(not future.done() for future in futures):
                 shutdown(kill=True)
+
+    def _run_here(self, index: int) -> Any:
+        self.here = index
+        try:
+            with _as_on_a_worker():
+                return _in_worker(self.func, self.jobs[index])
+        except BaseException as err:
+            err.job_index = index  # type: ignore[attr-defined]
+            raise
+        finally:
+            self.here = None
+
+    def _outcome(self, future: Future) -> tuple[int, Any]:
+        with self.lock:
+            index = self.index[future]
+        try:
+            return index, future.result()
+        except BrokenProcessPool as err:
+            shutdown(kill=True)  # a worker died (killed, out of memory): start anew
+            died = RuntimeError(
+                f"a worker process died while running job {index} of "
+                f"{self.func.__qualname__}; the pool is restarted on next use"
+            )
+            died.job_index = index  # type: ignore[attr-defined]
+            raise died from err
+        except BaseException as err:
+            err.job_index = index  # type: ignore[attr-defined]
+            raise
+
+
+@contextmanager
+def _as_on_a_worker() -> Iterator[None]:
+    """Run a job here as a pool worker runs it (``_start_worker``): one torch thread, no
+    progress bars, no pool of its own; this process's settings come back afterwards."""
+    saved = {name: os.environ.get(name) for name in ("DL_LAB_PROGRESS", WORKERS_ENV)}
+    os.environ["DL_LAB_PROGRESS"] = "0"
+    os.environ[WORKERS_ENV] = "1"
+    try:
+        with torch_threads(1):
+            yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def run_all(
