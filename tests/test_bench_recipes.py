@@ -77,6 +77,7 @@ def test_the_summary_counts_runs_still_improving_by_the_findings_rule():
     ]
     row = recipes.summarize("mlp", variant, trainer, fits, VISION["findings"])
     assert row["epochs"] == 8 and row["seeds"] == 2
+    assert row["val acc mean (last epoch)"] == pytest.approx(0.97)  # 0.98 and 0.96
     assert row["test acc mean"] == pytest.approx(0.97) and row["min"] == 0.96
     assert row["std"] == pytest.approx(0.0141421, abs=1e-6)
     assert row["wall s median"] == 3.0 and row["wall s max"] == 4.0
@@ -95,5 +96,5 @@ def test_it_trains_the_candidates_on_a_model_input(kedro_project, monkeypatch, c
     assert row["variant"] == "tiny" and row["seeds"] == 2 and row["epochs"] == 2
     assert 0.0 <= row["min"] <= row["test acc mean"] <= 1.0
     out = capsys.readouterr().out
-    assert "tiny seed 0: test_acc" in out and "tiny seed 1: test_acc" in out
-    assert "| variant | epochs | seeds | test acc mean |" in out
+    assert "tiny seed 0: val_acc" in out and "tiny seed 1: val_acc" in out
+    assert "| variant | epochs | seeds | val acc mean (last epoch) | test acc mean |" in out
