@@ -1,3 +1,4 @@
+import gc
 import os
 import time
 from pathlib import Path
@@ -59,6 +60,7 @@ def test_this_process_and_one_worker_share_the_jobs_each_with_one_thread(monkeyp
     assert {threads for threads, _, _ in results} == {1}
     assert {workers for _, _, workers in results} == {"1"}  # no job starts a pool of its own
     assert torch.get_num_threads() == 2 and parallel.WORKERS_ENV not in os.environ  # restored
+    assert gc.get_freeze_count() == 0  # this process's objects are collected again
 
 
 def test_an_error_in_a_job_reaches_the_caller_and_the_pool_still_works():

@@ -150,6 +150,10 @@ def _in_worker(func: Callable[..., Any], job: dict[str, Any]) -> Any:
         return func(**job)
     finally:
         release_memory()
+        # What is left is the worker's for good (modules, caches): later passes skip it. A
+        # full pass over a worker's ~600k objects (torch, Lightning, MLflow imported) took
+        # ~0.23 s, after every job; now it visits only what the last job left.
+        gc.freeze()
 
 
 def _shared_pool(size: int) -> ProcessPoolExecutor:
@@ -263,6 +267,9 @@ class _SharedWork:
     def results(self) -> Iterator[tuple[int, Any]]:
         remaining = len(self.jobs)
         completed = False
+        # While the jobs run, the collection after each job here looks only at what was
+        # made since (this process holds ~600k objects: a full pass is ~0.23 s a job).
+        gc.freeze()
         try:
             while remaining:
                 future = self._take_finished(block=False)
@@ -287,6 +294,7 @@ class _SharedWork:
                 err.jobs_running = sorted(running)  # type: ignore[attr-defined]
             raise
         finally:
+            gc.unfreeze()  # back to the oldest generation: collected as before
             with self.lock:
                 self.stopping = True
                 self.todo.clear()
