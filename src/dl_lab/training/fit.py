@@ -167,9 +167,9 @@ def fit_all(
 ) -> Iterator[tuple[int, FitResult]]:
     """``(index, FitResult)`` of every job, each as soon as it is trained and tracked.
 
-    The fits run on the shared worker pool (``dl_lab.parallel``: a process and one torch
-    thread per fit, so both cores train) and are tracked here, in this process, one by one
-    while the others train. ``after(module, data, history, summary, identity)`` runs where
+    The fits run through ``dl_lab.parallel`` (a process and one torch thread per fit, so
+    both cores train: this process and the pool's workers take turns at one queue) and are
+    tracked here, in this process, one by one while the others train. ``after(module, data, history, summary, identity)`` runs where
     the fit ran, on the best weights (an evaluation, figures: what would otherwise cost
     this process time); its result is ``FitResult.evaluation``. A fit on
     several devices or on a GPU runs here, alone: it uses the hardware by itself.
