@@ -103,3 +103,19 @@ def test_a_failing_job_is_named_on_the_error_inline_and_on_the_pool():
         with pytest.raises(ValueError) as caught:
             parallel.run_all(fail_on, [{"value": v} for v in range(4)], workers=workers)
         assert caught.value.job_index == 2
+
+
+def read_labels_twice(y: torch.Tensor) -> tuple[bool, bool]:
+    """What scikit-learn does with labels: a NumPy view, read, work a while, read again.
+    Returns whether the tensor was shared when the job began and whether the view still
+    points at the tensor's memory at the end (a move to shared memory frees the old)."""
+    shared_at_start = y.is_shared()
+    view = y.numpy()
+    time.sleep(0.3)  # meanwhile the executor sends the next job, with the same tensor
+    return shared_at_start, view.ctypes.data == y.data_ptr()
+
+
+def test_a_job_here_reads_the_same_tensor_that_is_being_sent_to_a_worker():
+    y = torch.arange(200_000) % 10  # one tensor in every job, as a study's data is
+    results = parallel.run_all(read_labels_twice, [{"y": y} for _ in range(8)], workers=2)
+    assert results == [(True, True)] * 8  # moved once, before any job ran

@@ -226,6 +226,7 @@ class _SharedWork:
 
     def __init__(self, func: Callable[..., Any], jobs: Sequence[dict[str, Any]], pool_slots: int):
         self.func, self.jobs = func, jobs
+        _share_tensors(jobs)  # before any job runs here (see _share_tensors)
         self.pool = _shared_pool(max(pool_slots, _pool_size))
         self.todo = deque(range(len(jobs)))
         self.lock = threading.Lock()
@@ -329,6 +330,40 @@ class _SharedWork:
         except BaseException as err:
             err.job_index = index  # type: ignore[attr-defined]
             raise
+
+
+def _share_tensors(jobs: Sequence[dict[str, Any]]) -> None:
+    """Move every CPU tensor in ``jobs`` into shared memory now, in this thread.
+
+    Sending a tensor to a worker moves its storage into shared memory (torch's reducer for
+    multiprocessing), and the executor pickles on a thread of its own. Done there, while a
+    job runs here on the same tensor, the move frees the memory under that job's NumPy
+    views: scikit-learn then found labels in ``y`` that were not in ``y`` a line before.
+    Moved up front, later sends change nothing. Only the object graph is walked (pickle's
+    traversal, output discarded): tensors and arrays are not serialized.
+    """
+    import pickle
+    from multiprocessing.reduction import ForkingPickler  # what the executor pickles with
+
+    import numpy as np
+    import torch
+
+    class _Walk(ForkingPickler):
+        def persistent_id(self, obj: Any) -> int | None:
+            if isinstance(obj, torch.Tensor):
+                if obj.device.type == "cpu" and not obj.is_shared():
+                    obj.share_memory_()
+                return id(obj)
+            return id(obj) if isinstance(obj, np.ndarray) else None
+
+    class _Discard:
+        def write(self, data: bytes) -> int:
+            return len(data)
+
+    walker = _Walk(_Discard(), pickle.HIGHEST_PROTOCOL)
+    for job in jobs:
+        walker.dump(job)
+        walker.clear_memo()
 
 
 @contextmanager
