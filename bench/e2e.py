@@ -7,7 +7,9 @@ that pipeline's share of ``make run``. For each: wall seconds, peak memory of th
 process tree (the kedro process and its worker pool; from /proc, RSS every 0.5 s and PSS
 every 2.5 s) as PSS (the physical memory it holds) and as the sum of RSS (shared pages
 counted in each process), and CPU utilisation ((user + system) / wall, in cores). ``--whole`` also times one plain
-``kedro run``, the command `make run` runs. Prints a Markdown table for BENCHMARKS.md.
+``kedro run``, the command `make run` runs. Prints a Markdown table for BENCHMARKS.md, and
+the host's speed before and after (``reference_step_ms``): this machine's speed moves by
+half between hours, so wall times from two sessions compare only beside it.
 
     .venv/bin/python bench/e2e.py                   # every pipeline of the tour, conf/base
     .venv/bin/python bench/e2e.py --env test        # the same at test sizes (a minute)
@@ -159,6 +161,36 @@ def run_one(project: Path, pipeline: str | None, env: str) -> dict[str, float | 
     }
 
 
+def reference_step_ms(steps: int = 1000, repeats: int = 3) -> float:
+    """The host's speed: milliseconds per gradient step of a fixed small net on one torch
+    thread (4-256-256-2 MLP, batch 64, fused Adam: the DQN agents' step), best of
+    ``repeats`` runs of ``steps``. Two runs of the tour compare by their wall times only
+    where this figure is about the same."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        generator = torch.Generator().manual_seed(0)
+        net = torch.nn.Sequential(
+            torch.nn.Linear(4, 256), torch.nn.ReLU(), torch.nn.Linear(256, 256),
+            torch.nn.ReLU(), torch.nn.Linear(256, 2),
+        )  # fmt: skip
+        optimizer = torch.optim.Adam(net.parameters(), lr=1e-3, fused=True)
+        x, y = torch.randn(64, 4, generator=generator), torch.randn(64, 2, generator=generator)
+        best = float("inf")
+        for _ in range(repeats):
+            started = time.perf_counter()
+            for _ in range(steps):
+                optimizer.zero_grad()
+                torch.nn.functional.mse_loss(net(x), y).backward()
+                optimizer.step()
+            best = min(best, (time.perf_counter() - started) / steps * 1e3)
+        return best
+    finally:
+        torch.set_num_threads(threads)
+
+
 def keep(project: Path, dest: Path) -> None:
     """What a reader checks after the run (the findings, the report, the log, the runs)."""
     dest.mkdir(parents=True, exist_ok=True)
@@ -181,6 +213,7 @@ def main() -> None:
         help="copy the last project's data/08_reporting, info.log and mlflow.db here",
     )
     args = parser.parse_args()
+    speed_before = reference_step_ms()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         project = project_copy(Path(tmp))
@@ -196,8 +229,13 @@ def main() -> None:
             if args.keep:
                 keep(Path(tmp), args.keep)
     total = sum(float(r["wall_s"]) for r in rows)
+    speed_after = reference_step_ms()
     print(
         f"machine: {platform.platform()}, {os.cpu_count()} CPUs, python {platform.python_version()}"
+    )
+    print(
+        f"host speed (reference_step_ms, lower is faster): {speed_before:.2f} ms before, "
+        f"{speed_after:.2f} ms after"
     )
     flags = " --whole" if args.whole else ""
     if args.pipelines != tour():

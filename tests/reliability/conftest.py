@@ -5,7 +5,7 @@ found_by_node=...)`` is one bad input (a ``Case``): the command's arguments; par
 written into the copy's own conf environment ``case`` (conf/test plus these changes, so
 ``--params`` need not carry lists or blocks); and a change to the copy's files (a damaged
 file, a missing one). Every case runs in its own copy of a prepared project
-(``Templates``), and the cases of every selected test run in one batch, two at a time
+(``Templates``), and the selected cases of each test module run in one batch, two at a time
 (``outcomes``): each ``kedro run`` spends most of its ~7 s of CPU importing, and the runs
 are independent. The test then reads its ``outcome``.
 
@@ -249,9 +249,12 @@ def _case(item: pytest.Item) -> Case | None:
     return None if marker is None else Case(item.nodeid, tuple(marker.args), **marker.kwargs)
 
 
-def _selected_cases(session: pytest.Session) -> list[Case]:
-    """The cases of the tests this session runs (after -k / -m / node-id selection)."""
-    return [case for case in map(_case, session.items) if case is not None]
+def _selected_cases(session: pytest.Session, module: Any) -> list[Case]:
+    """The cases of ``module``'s tests that this session runs (after -k / -m / node-id
+    selection). One module's: under pytest-xdist every worker collects every test but runs
+    only the files sent to it (``--dist loadfile``)."""
+    items = [item for item in session.items if getattr(item, "module", None) is module]
+    return [case for case in map(_case, items) if case is not None]
 
 
 def run_case(case: Case, templates: Templates, where: Path) -> Outcome:
@@ -269,11 +272,11 @@ def run_case(case: Case, templates: Templates, where: Path) -> Outcome:
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def outcomes(request, templates, tmp_path_factory) -> dict[str, Outcome]:
-    """Every selected case's outcome, by case id; the cases run together, ``WORKERS`` at a
-    time, the first time a test asks."""
-    cases = _selected_cases(request.session)
+    """Every selected case's outcome in this test module, by case id; the cases run
+    together, ``WORKERS`` at a time, the first time one of the module's tests asks."""
+    cases = _selected_cases(request.session, request.module)
     for name in sorted({case.template for case in cases}):
         templates[name]  # built here, one at a time, before the runs share the CPU
     root = tmp_path_factory.mktemp("cases")
