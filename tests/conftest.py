@@ -27,6 +27,22 @@ ROOT = Path(__file__).resolve().parents[1]
 KEDRO = Path(sys.executable).with_name("kedro")
 
 
+LONG_MARKERS = ("slow", "kedro_case")  # tests that run `kedro run` in a subprocess
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files with a test that runs `kedro run` first, each file's tests in their order.
+
+    The xdist workers take whole files in this order (``--dist loadfile``): the long files
+    started first leave the short ones to fill the end, instead of one long file running
+    alone at the end while the other worker waits.
+    """
+    long_files = {
+        item.path for item in items if any(item.get_closest_marker(m) for m in LONG_MARKERS)
+    }
+    items.sort(key=lambda item: item.path not in long_files)  # stable: order kept within
+
+
 def project_parameters(
     env: str = "test", overrides: dict[str, Any] | None = None
 ) -> dict[str, Any]:
