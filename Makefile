@@ -5,12 +5,12 @@ PY := $(VENV)/bin/python
 KEDRO := $(VENV)/bin/kedro
 STAMP := $(VENV)/.installed
 OPTUNA_STORAGE ?= sqlite:///data/06_models/optuna.db
-# The UIs and the tracking server listen on this machine only unless told otherwise,
-# e.g. `make mlflow-server HOST=0.0.0.0` (then put authentication in front of it).
 # Test files spread over one pytest-xdist worker per core, a file's tests in one worker (its
 # module fixtures run once); `make test TEST_WORKERS=0` runs them in this process.
 TEST_WORKERS ?= 2
 PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile
+# The UIs and the tracking server listen on this machine only unless told otherwise,
+# e.g. `make mlflow-server HOST=0.0.0.0` (then put authentication in front of it).
 HOST ?= 127.0.0.1
 MLFLOW_PORT ?= 5000
 DASHBOARD_PORT ?= 8080

@@ -163,19 +163,17 @@ def run_one(project: Path, pipeline: str | None, env: str) -> dict[str, float | 
 
 def reference_step_ms(steps: int = 1000, repeats: int = 3) -> float:
     """The host's speed: milliseconds per gradient step of a fixed small net on one torch
-    thread (4-256-256-2 MLP, batch 64, fused Adam: the DQN agents' step), best of
-    ``repeats`` runs of ``steps``. Two runs of the tour compare by their wall times only
-    where this figure is about the same."""
+    thread (the DQN agents' ``QNetwork`` for CartPole, 4-256-256-2, batch 64, fused Adam),
+    best of ``repeats`` runs of ``steps``. Two runs of the tour compare by their wall times
+    only where this figure is about the same."""
     import torch
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    from dl_lab.models.agents import QNetwork
+    from dl_lab.parallel import torch_threads
+
+    with torch_threads(1):
         generator = torch.Generator().manual_seed(0)
-        net = torch.nn.Sequential(
-            torch.nn.Linear(4, 256), torch.nn.ReLU(), torch.nn.Linear(256, 256),
-            torch.nn.ReLU(), torch.nn.Linear(256, 2),
-        )  # fmt: skip
+        net = QNetwork(obs_dim=4, n_actions=2)
         optimizer = torch.optim.Adam(net.parameters(), lr=1e-3, fused=True)
         x, y = torch.randn(64, 4, generator=generator), torch.randn(64, 2, generator=generator)
         best = float("inf")
@@ -187,8 +185,6 @@ def reference_step_ms(steps: int = 1000, repeats: int = 3) -> float:
                 optimizer.step()
             best = min(best, (time.perf_counter() - started) / steps * 1e3)
         return best
-    finally:
-        torch.set_num_threads(threads)
 
 
 def keep(project: Path, dest: Path) -> None:

@@ -74,7 +74,7 @@ def test_the_host_speed_probe_times_a_step_and_leaves_torch_threads_as_they_were
     quick = e2e.reference_step_ms(steps=20, repeats=2)
     assert 0.0 < quick < 1000.0
     assert torch.get_num_threads() == threads
-    # twice the steps take longer in all: it times the steps, not a constant
+    # ten times the steps take longer in all: it times the steps, not a constant
     started = time.perf_counter()
     e2e.reference_step_ms(steps=200, repeats=1)
     assert time.perf_counter() - started > 5 * quick / 1e3
